@@ -1,0 +1,98 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG } from './config/app-config.token';
+import { AppConfig } from './config/config.schema';
+import { loggerOptions } from './config/logger.options';
+import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
+import { SessionController } from './controllers/session.controller';
+import { TokenController } from './controllers/token.controller';
+import { SessionGateway } from './gateways/session.gateway';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { WorkerRunner } from './processors/worker.runner';
+import { ClockRepository } from './repositories/clock.repository';
+import { CryptoRepository } from './repositories/crypto.repository';
+import { JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { LockRepository } from './repositories/lock.repository';
+import { MetricsRepository } from './repositories/metrics.repository';
+import { PushRepository } from './repositories/push.repository';
+import { RedisFactory } from './repositories/redis.factory';
+import { SessionRepository } from './repositories/session.repository';
+import { REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
+import { WebexClient } from './repositories/webex.client';
+import { IntegratorService } from './services/integrator.service';
+import { MetricsService } from './services/metrics.service';
+import { PollService } from './services/poll.service';
+import { ProfileService } from './services/profile.service';
+import { SessionService } from './services/session.service';
+import { SessionStore } from './services/session.store';
+import { TokenService } from './services/token.service';
+
+/** Redis key layout: one hash-tagged prefix, so every key of the service lands in one Cluster slot. */
+export function keyPrefix(config: AppConfig): string {
+  return `{${config.redis.prefix}}`;
+}
+
+function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[] {
+  const prefix = keyPrefix(config);
+  return [
+    { provide: APP_CONFIG, useValue: config },
+    { provide: REDIS_FACTORY, useValue: redis },
+    { provide: REDIS_COMMAND, inject: [REDIS_FACTORY], useFactory: (f: RedisFactory) => f.command('commands') },
+    { provide: SessionRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new SessionRepository(r, prefix) },
+    { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
+    { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
+    { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
+    { provide: ClockRepository, useClass: ClockRepository },
+    { provide: MetricsRepository, useClass: MetricsRepository },
+    {
+      provide: WebexClient,
+      inject: [MetricsRepository],
+      useFactory: (metrics: MetricsRepository) =>
+        new WebexClient({
+          ...config.webex,
+          onRequest: (endpoint, status, seconds) =>
+            metrics.upstreamDuration.observe({ endpoint, status: String(status) }, seconds),
+        }),
+    },
+    {
+      provide: JobRepository,
+      inject: [getQueueToken(QUEUE_NAMES.poll), getQueueToken(QUEUE_NAMES.refresh)],
+      useFactory: (poll: Queue, refresh: Queue) =>
+        new JobRepository({ [QUEUE_NAMES.poll]: poll, [QUEUE_NAMES.refresh]: refresh }, prefix),
+    },
+  ];
+}
+
+const SERVICES: Type[] = [SessionStore, SessionService, TokenService, ProfileService, PollService, IntegratorService, MetricsService];
+
+@Module({})
+export class AppModule {
+  /** Everything the process runs, chosen by `ROLE`: API (HTTP + Socket.IO), worker, or both. */
+  static register(config: AppConfig, redis: RedisFactory): DynamicModule {
+    const api = config.role !== 'worker';
+    const worker = config.role !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot(loggerOptions(config)),
+        BullModule.forRoot({ connection: redis.blocking('queues'), prefix: keyPrefix(config) }),
+        BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
+        ...(api ? [TerminusModule] : []),
+      ],
+      controllers: api ? [SessionController, TokenController, HealthController, MetricsController] : [],
+      providers: [
+        ...repositoryProviders(config, redis),
+        ...SERVICES,
+        ...(api ? [SessionGateway, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
+        ...(worker ? [WorkerRunner] : []),
+      ],
+      exports: [REDIS_FACTORY, REDIS_COMMAND],
+    };
+  }
+}

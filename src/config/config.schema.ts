@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The one typed configuration object. Built once at boot from the environment
+ * (see `config.loader.ts`); nothing else reads `process.env`.
+ */
+export type Role = 'api' | 'worker' | 'all';
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  role: Role;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  http: { port: number; host: string; publicUrl: string };
+  /** `url === null`: demo mode, `main.ts` starts a private redis-server and fills it in. */
+  redis: { url: string | null; prefix: string };
+  webex: {
+    /** True when no client id is configured: the built-in simulator is mounted at `/sim`. */
+    simulated: boolean;
+    clientId: string;
+    clientSecret: string;
+    apiBase: string;
+    scopes: string;
+    timeoutMs: number;
+  };
+  dashboard: { user: string; password: string; generated: boolean; allowActions: boolean };
+  /** First key encrypts; all keys are tried to decrypt (rotation). */
+  tokenKeys: { keys: Buffer[]; generated: boolean };
+  integratorApiKey: string | null;
+  worker: {
+    concurrency: number;
+    pollRatePerSecond: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const base64Key = z.string().transform((value, ctx) => {
+  const key = Buffer.from(value.trim(), 'base64');
+  if (key.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: `must be 32 bytes in base64 (got ${key.length} bytes)` });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
+/** Raw environment after `_FILE` resolution; every value optional, parsed and checked here. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: httpUrl.optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32')
+    .default('kiosk'),
+  WEBEX_CLIENT_ID: z.string().min(1).optional(),
+  WEBEX_CLIENT_SECRET: z.string().min(1).optional(),
+  WEBEX_API_BASE: httpUrl.default('https://webexapis.com/v1'),
+  WEBEX_SCOPES: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((s) => s.split(/\s+/).join(' '))
+    .default('spark:all meeting:recordings_read'),
+  WEBEX_TIMEOUT_MS: positiveInt.default(10_000),
+  DASHBOARD_USER: z.string().min(1).optional(),
+  DASHBOARD_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  DASHBOARD_ALLOW_ACTIONS: z.stringbool().default(false),
+  TOKEN_ENCRYPTION_KEY: base64Key.optional(),
+  TOKEN_ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => parseKeyList(s, ctx)),
+  INTEGRATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_CONCURRENCY: positiveInt.max(10_000).default(50),
+  POLL_RATE_LIMIT: positiveInt.default(1000),
+  WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.min(1000).default(30_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+export type ParsedEnv = z.output<typeof envSchema>;
+
+function parseKeyList(value: string | undefined, ctx: z.RefinementCtx): Buffer[] {
+  if (!value) return [];
+  const keys: Buffer[] = [];
+  for (const part of value.split(',').filter((p) => p.trim())) {
+    const key = Buffer.from(part.trim(), 'base64');
+    if (key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'every key must be 32 bytes in base64' });
+      return [];
+    }
+    keys.push(key);
+  }
+  return keys;
+}

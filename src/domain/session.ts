@@ -1,0 +1,101 @@
+import { PollState } from '../device-flow/poll-rules';
+
+export const SESSION_STATUSES = [
+  'pending',
+  'authorized',
+  'expired',
+  'denied',
+  'cancelled',
+  'signed_out',
+  'failed',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const KIOSK_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface SessionError {
+  code: string;
+  message: string;
+}
+
+/** A Webex person as `/people/me` gives it; only `id` and `displayName` are relied on. */
+export type Profile = Record<string, unknown> & { id: string; displayName: string };
+
+/**
+ * What is stored about a session, minus its secrets (the device code and the tokens are kept
+ * encrypted in separate fields; see `session.repository.ts`).
+ */
+export interface SessionRecord {
+  id: string;
+  kioskId: string | null;
+  status: SessionStatus;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete: string;
+  /** Polling progress, including the current interval. */
+  poll: PollState;
+  /** 'polling' until a token arrives, then 'profile' until `/people/me` answered. */
+  stage: 'polling' | 'profile';
+  createdAt: number;
+  updatedAt: number;
+  profile: Profile | null;
+  error: SessionError | null;
+  /** When the token answer arrived (epoch ms); measures push latency and bounds the profile stage. */
+  grantedAt: number | null;
+  /** Token lifetimes (epoch ms) of the current access token; never the tokens themselves. */
+  accessIssuedAt: number | null;
+  accessExpiresAt: number | null;
+  refreshExpiresAt: number | null;
+}
+
+/** The public shape of a session: HTTP answers, acks and pushes. Never carries secrets. */
+export interface SessionView {
+  id: string;
+  kioskId: string | null;
+  status: SessionStatus;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete: string;
+  qrUrl: string;
+  interval: number;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+  profile: Profile | null;
+  error: SessionError | null;
+}
+
+export function toView(record: SessionRecord): SessionView {
+  return {
+    id: record.id,
+    kioskId: record.kioskId,
+    status: record.status,
+    userCode: record.userCode,
+    verificationUri: record.verificationUri,
+    verificationUriComplete: record.verificationUriComplete,
+    qrUrl: `/api/sessions/${encodeURIComponent(record.id)}/qr.svg`,
+    interval: record.poll.intervalS,
+    expiresAt: new Date(record.poll.expiresAt).toISOString(),
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    profile: record.profile,
+    error: record.error,
+  };
+}
+
+export function isTerminal(status: SessionStatus): boolean {
+  return status !== 'pending' && status !== 'authorized';
+}
+
+/** How long a finished session stays readable, so a kiosk that reconnects still sees the outcome. */
+export const FINISHED_RETENTION_MS = 60 * 60 * 1000;
+
+/** When a session's Redis keys may go: once it can no longer be used, plus the retention above. */
+export function retentionMs(record: SessionRecord, now: number): number {
+  let usableUntil = now;
+  if (record.status === 'pending') usableUntil = record.poll.expiresAt;
+  if (record.status === 'authorized') {
+    usableUntil = record.refreshExpiresAt ?? record.accessExpiresAt ?? now;
+  }
+  return Math.max(usableUntil - now, 0) + FINISHED_RETENTION_MS;
+}

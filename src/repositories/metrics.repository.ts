@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
+export class MetricsRepository {
+  readonly registry = new Registry();
+
+  readonly sessionsCreated = new Counter({
+    name: 'kiosk_sessions_created_total',
+    help: 'Device authorizations started',
+    registers: [this.registry],
+  });
+
+  readonly sessionsEnded = new Counter({
+    name: 'kiosk_sessions_ended_total',
+    help: 'Sessions that reached a final or authorized state, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly polls = new Counter({
+    name: 'kiosk_polls_total',
+    help: 'Token endpoint polls by answer',
+    labelNames: ['answer'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pollLateness = new Histogram({
+    name: 'kiosk_poll_lateness_seconds',
+    help: 'Actual poll start minus the earliest time the poll was allowed',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly pushLatency = new Histogram({
+    name: 'kiosk_push_latency_seconds',
+    help: 'Token received from Webex until the authorized push was sent',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'kiosk_upstream_request_duration_seconds',
+    help: 'Duration of requests to Webex by endpoint and HTTP status',
+    labelNames: ['endpoint', 'status'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly refreshes = new Counter({
+    name: 'kiosk_token_refreshes_total',
+    help: 'Access token refreshes by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly socketConnections = new Gauge({
+    name: 'kiosk_socket_connections',
+    help: 'Socket.IO connections open on this process',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobs = new Gauge({
+    name: 'kiosk_queue_jobs',
+    help: 'Jobs per queue and state (sampled when scraped)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kiosk_' });
+  }
+}

@@ -1,0 +1,23 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import Redis from 'ioredis';
+import { FLEET_NAMESPACE, FLEET_ROOM, FleetServerEvents, KioskServerEvents, sessionRoom } from '../domain/events';
+import { SessionView } from '../domain/session';
+
+/**
+ * Sends pushes through Redis, so a change made in any process (a worker has no Socket.IO server)
+ * reaches kiosks connected to any API process via their `@socket.io/redis-adapter`.
+ */
+export class PushRepository {
+  private readonly kiosks: Emitter<KioskServerEvents>;
+  private readonly fleet: Emitter<FleetServerEvents>;
+
+  constructor(redis: Redis, channelKey: string) {
+    this.kiosks = new Emitter<KioskServerEvents>(redis, { key: channelKey });
+    this.fleet = new Emitter<FleetServerEvents>(redis, { key: channelKey }).of(FLEET_NAMESPACE);
+  }
+
+  sessionChanged(view: SessionView): void {
+    this.kiosks.to(sessionRoom(view.id)).emit('session:update', view);
+    this.fleet.to(FLEET_ROOM).emit('fleet:session', view);
+  }
+}

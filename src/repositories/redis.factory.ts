@@ -1,0 +1,49 @@
+import Redis, { RedisOptions } from 'ioredis';
+
+/**
+ * Creates ioredis clients for one Redis URL. BullMQ requires `maxRetriesPerRequest: null` on
+ * connections that block (workers); plain commands get a bounded retry so an HTTP request
+ * fails fast with 503 instead of hanging while Redis is away.
+ */
+export class RedisFactory {
+  private readonly clients = new Set<Redis>();
+
+  constructor(private readonly url: string) {}
+
+  /** For BullMQ workers, queues, the Socket.IO adapter subscriber: waits for Redis to return. */
+  blocking(name: string): Redis {
+    return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: null }));
+  }
+
+  /** For request-path commands: gives up after a few retries while Redis is unreachable. */
+  command(name: string): Redis {
+    return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: 2 }));
+  }
+
+  get connectionCount(): number {
+    return this.clients.size;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(
+      [...this.clients].map((c) => c.quit().catch(() => c.disconnect())),
+    );
+    this.clients.clear();
+  }
+
+  private track(client: Redis): Redis {
+    this.clients.add(client);
+    // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
+    client.on('error', () => undefined);
+    return client;
+  }
+}
+
+function baseOptions(name: string): RedisOptions {
+  return {
+    connectionName: `kiosk-signin:${name}`,
+    enableReadyCheck: true,
+    // Reconnect forever with a capped backoff: Redis restarts and failovers must heal by themselves.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+  };
+}

@@ -1,0 +1,3 @@
+/** Injection tokens for values that are not classes. */
+export const REDIS_COMMAND = Symbol('REDIS_COMMAND');
+export const REDIS_FACTORY = Symbol('REDIS_FACTORY');

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { initialPollState } from '../device-flow/poll-rules';
+import { InvalidRequestError, NotFoundError, UpstreamError } from '../domain/errors';
+import { KIOSK_ID_PATTERN, retentionMs, SessionRecord, SessionView, toView } from '../domain/session';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CryptoRepository } from '../repositories/crypto.repository';
+import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { WebexClient, WebexRequestError } from '../repositories/webex.client';
+import { SessionStore } from './session.store';
+
+export const createSessionSchema = z
+  .object({ kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$').optional() })
+  .strict();
+
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+
+/** The kiosk-facing side of sessions: start a device authorization, read it, end it. */
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger(SessionService.name);
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly webex: WebexClient,
+    private readonly crypto: CryptoRepository,
+    private readonly jobs: JobRepository,
+    private readonly clock: ClockRepository,
+    private readonly metrics: MetricsRepository,
+  ) {}
+
+  async create(body: unknown): Promise<SessionView> {
+    const input = createSessionSchema.safeParse(body ?? {});
+    if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
+    const authorization = await this.webex.authorize().catch((err: unknown) => {
+      if (err instanceof WebexRequestError) throw new UpstreamError(err.message, { cause: err });
+      throw err;
+    });
+    const now = this.clock.now();
+    // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits.
+    const id = randomBytes(16).toString('base64url');
+    const record: SessionRecord = {
+      id,
+      kioskId: input.data.kioskId ?? null,
+      status: 'pending',
+      stage: 'polling',
+      userCode: authorization.userCode,
+      verificationUri: authorization.verificationUri,
+      verificationUriComplete: authorization.verificationUriComplete,
+      poll: initialPollState({ intervalS: authorization.intervalS, expiresInS: authorization.expiresInS, now }),
+      createdAt: now,
+      updatedAt: now,
+      profile: null,
+      error: null,
+      grantedAt: null,
+      accessIssuedAt: null,
+      accessExpiresAt: null,
+      refreshExpiresAt: null,
+    };
+    const sealedDeviceCode = this.crypto.encrypt(authorization.deviceCode, `device:${id}`);
+    await this.store.create(record, sealedDeviceCode, retentionMs(record, now));
+    await this.jobs.schedule(QUEUE_NAMES.poll, id, record.poll.nextPollAt);
+    this.metrics.sessionsCreated.inc();
+    this.logger.log({ sessionId: id, kioskId: record.kioskId }, 'sign-in started');
+    return toView(record);
+  }
+
+  async get(id: string): Promise<SessionView> {
+    return toView(await this.getRecord(id));
+  }
+
+  /** Cancels a pending sign-in or signs an authorized one out; a finished session is left as it is. */
+  async end(id: string): Promise<SessionView> {
+    this.assertId(id);
+    const now = this.clock.now();
+    const result = await this.store.transition(id, (cur) => {
+      const status = cur.record.status === 'pending' ? 'cancelled' : cur.record.status === 'authorized' ? 'signed_out' : null;
+      if (!status) return null;
+      const record = { ...cur.record, status, updatedAt: now } as SessionRecord;
+      return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+    });
+    if (!result) throw new NotFoundError('No such session');
+    if (result.changed) {
+      await this.jobs.cancel(result.before.status === 'pending' ? QUEUE_NAMES.poll : QUEUE_NAMES.refresh, id);
+      this.logger.log({ sessionId: id, status: result.after.status }, 'sign-in ended by the kiosk');
+    }
+    return toView(result.after);
+  }
+
+  async qrSvg(id: string): Promise<string> {
+    const record = await this.getRecord(id);
+    return QRCode.toString(record.verificationUriComplete, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  }
+
+  private async getRecord(id: string): Promise<SessionRecord> {
+    this.assertId(id);
+    const stored = await this.store.get(id);
+    if (!stored) throw new NotFoundError('No such session');
+    return stored.record;
+  }
+
+  private assertId(id: string): void {
+    if (!sessionIdSchema.safeParse(id).success) throw new NotFoundError('No such session');
+  }
+}

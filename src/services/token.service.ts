@@ -1,0 +1,177 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TokenAnswer, TokenSet } from '../device-flow/token-answer';
+import { NotFoundError, ServiceUnavailableError } from '../domain/errors';
+import { retentionMs, SessionRecord } from '../domain/session';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CryptoRepository } from '../repositories/crypto.repository';
+import { JobRepository, QUEUE_NAMES, StepOutcome } from '../repositories/job.repository';
+import { LockRepository } from '../repositories/lock.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { StoredSession } from '../repositories/session.repository';
+import { WebexClient } from '../repositories/webex.client';
+import { SessionStore } from './session.store';
+
+/** The integrator API promises a token that stays valid at least this long. */
+export const MIN_VALIDITY_MS = 60_000;
+const LOCK_TTL_MS = 30_000;
+const RETRY_BASE_MS = 2_000;
+const RETRY_CAP_MS = 60_000;
+
+export type RefreshResult = 'refreshed' | 'ended' | 'retry' | 'busy';
+
+/**
+ * Token lifecycle: sealing tokens at rest, refreshing them ahead of expiry (a step job per
+ * authorized session), and handing out fresh access tokens. Refreshes of one session are
+ * serialized by a lock, because Webex may rotate the refresh token and a second concurrent
+ * refresh with the old one would be refused.
+ */
+@Injectable()
+export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly webex: WebexClient,
+    private readonly crypto: CryptoRepository,
+    private readonly jobs: JobRepository,
+    private readonly locks: LockRepository,
+    private readonly clock: ClockRepository,
+    private readonly metrics: MetricsRepository,
+  ) {}
+
+  seal(id: string, tokens: TokenSet): string {
+    return this.crypto.encrypt(JSON.stringify(tokens), `tokens:${id}`);
+  }
+
+  open(id: string, sealed: string): TokenSet {
+    return JSON.parse(this.crypto.decrypt(sealed, `tokens:${id}`)) as TokenSet;
+  }
+
+  /**
+   * When to refresh: after 75–90% of the access token's lifetime. The jitter spreads a fleet that
+   * signed in together, so its refreshes do not arrive at Webex in one burst.
+   */
+  refreshDueAt(record: SessionRecord, random: number): number {
+    const expires = record.accessExpiresAt ?? this.clock.now();
+    const issued = record.accessIssuedAt ?? expires;
+    return issued + (expires - issued) * (0.75 + 0.15 * random);
+  }
+
+  async scheduleRefresh(record: SessionRecord): Promise<void> {
+    await this.jobs.schedule(QUEUE_NAMES.refresh, record.id, this.refreshDueAt(record, this.clock.random()));
+  }
+
+  /** One step of the refresh job of a session. */
+  async refreshStep(id: string, attempt: number): Promise<StepOutcome> {
+    const stored = await this.store.get(id);
+    if (!stored || stored.record.status !== 'authorized') return { kind: 'done' };
+    const now = this.clock.now();
+    // The job's own delay carries the jitter; `due` at its earliest bound only guards a duplicate job.
+    const due = this.refreshDueAt(stored.record, 0);
+    if (now < due) return { kind: 'later', at: this.refreshDueAt(stored.record, this.clock.random()) };
+    const result = await this.refreshNow(id);
+    if (result === 'ended') return { kind: 'done' };
+    if (result === 'refreshed') {
+      const fresh = await this.store.get(id);
+      if (!fresh || fresh.record.status !== 'authorized') return { kind: 'done' };
+      return { kind: 'later', at: this.refreshDueAt(fresh.record, this.clock.random()) };
+    }
+    const backoff = Math.min(RETRY_BASE_MS * 2 ** Math.min(attempt, 10), RETRY_CAP_MS);
+    return { kind: 'later', at: now + backoff * (1 + 0.25 * this.clock.random()) };
+  }
+
+  /** An access token valid for at least the next minute (or as long as Webex issues them for). */
+  async freshAccessToken(id: string): Promise<{ accessToken: string; expiresAt: number }> {
+    for (let round = 0; round < 3; round++) {
+      const stored = await this.store.get(id);
+      if (!stored || stored.record.status !== 'authorized' || !stored.sealedTokens) {
+        throw new NotFoundError('There is no live token for this session');
+      }
+      const tokens = this.open(id, stored.sealedTokens);
+      if (this.isFreshEnough(tokens, stored.record)) {
+        return { accessToken: tokens.accessToken, expiresAt: tokens.accessExpiresAt };
+      }
+      const result = await this.refreshNow(id);
+      if (result === 'ended') throw new NotFoundError('There is no live token for this session');
+      if (result === 'retry') throw new ServiceUnavailableError('Webex could not refresh the token; try again shortly');
+    }
+    throw new ServiceUnavailableError('The token is being refreshed; try again shortly');
+  }
+
+  /**
+   * Refreshes now under the session's lock. 'busy' means another process is refreshing: callers
+   * re-read the session, which will carry that process's result.
+   */
+  async refreshNow(id: string): Promise<RefreshResult> {
+    const release = await this.locks.tryAcquire(`refresh:${id}`, LOCK_TTL_MS);
+    if (!release) return this.awaitOtherRefresh(id);
+    try {
+      const stored = await this.store.get(id);
+      if (!stored || !stored.sealedTokens || stored.record.status === 'signed_out') return 'ended';
+      const answer = await this.webex.refresh(this.open(id, stored.sealedTokens).refreshToken);
+      return await this.applyRefresh(stored, answer);
+    } finally {
+      await release();
+    }
+  }
+
+  private async applyRefresh(stored: StoredSession, answer: TokenAnswer): Promise<RefreshResult> {
+    const id = stored.record.id;
+    const now = this.clock.now();
+    if (answer.kind === 'granted') {
+      const previous = this.open(id, stored.sealedTokens!);
+      // RFC 6749 §6: a new refresh token is optional; keep the old one when none comes back.
+      const tokens = { ...answer.tokens, refreshToken: answer.tokens.refreshToken || previous.refreshToken };
+      const sealed = this.seal(id, tokens);
+      const result = await this.store.transition(id, (cur) => {
+        if (cur.record.status !== 'authorized' && cur.record.stage !== 'profile') return null;
+        const record = {
+          ...cur.record,
+          accessIssuedAt: now,
+          accessExpiresAt: tokens.accessExpiresAt,
+          refreshExpiresAt: tokens.refreshExpiresAt ?? cur.record.refreshExpiresAt,
+        };
+        return { record, ttlMs: retentionMs(record, now), sealedTokens: sealed };
+      });
+      this.metrics.refreshes.inc({ outcome: 'ok' });
+      return result?.changed ? 'refreshed' : 'ended';
+    }
+    if (answer.kind === 'transient' || answer.kind === 'rate_limited') {
+      this.metrics.refreshes.inc({ outcome: answer.kind });
+      this.logger.warn({ sessionId: id, answer: answer.kind }, 'token refresh failed, will retry');
+      return 'retry';
+    }
+    // invalid_grant and every other refusal: the refresh token is dead (revoked or expired).
+    this.metrics.refreshes.inc({ outcome: 'rejected' });
+    const code = answer.kind === 'fatal' ? answer.code : answer.kind;
+    await this.store.transition(id, (cur) => {
+      if (cur.record.status !== 'authorized' && cur.record.status !== 'pending') return null;
+      const record = {
+        ...cur.record,
+        status: 'failed' as const,
+        updatedAt: now,
+        error: { code: 'refresh_failed', message: `Webex no longer accepts this sign-in (${code}); please sign in again.` },
+      };
+      return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+    });
+    return 'ended';
+  }
+
+  private isFreshEnough(tokens: TokenSet, record: SessionRecord): boolean {
+    const remaining = tokens.accessExpiresAt - this.clock.now();
+    const lifetime = tokens.accessExpiresAt - (record.accessIssuedAt ?? tokens.accessExpiresAt);
+    // Tokens shorter-lived than two minutes (tests, odd tenants) cannot promise a whole minute.
+    return remaining >= Math.min(MIN_VALIDITY_MS, lifetime / 2);
+  }
+
+  private async awaitOtherRefresh(id: string): Promise<RefreshResult> {
+    const before = await this.store.get(id);
+    for (let i = 0; i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = await this.store.get(id);
+      if (!now || now.record.status !== 'authorized') return 'ended';
+      if (now.sealedTokens !== before?.sealedTokens) return 'refreshed';
+    }
+    return 'busy';
+  }
+}
