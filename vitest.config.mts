@@ -8,8 +8,12 @@ export default defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.test.ts', 'bench/**/*.spec.ts', 'client/**/*.spec.ts'],
     environment: 'node',
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 90_000,
     pool: 'forks',
+    // Integration files each start their own Redis, simulator and service processes; on two cores,
+    // two files at a time keeps poll timing honest.
+    maxWorkers: 2,
   },
 });
