@@ -10,7 +10,7 @@ export default function setup(): void {
   const root = join(__dirname, '..', '..');
   const run = (args: string[]) => execFileSync('npx', args, { cwd: root, stdio: 'inherit' });
   run(['nest', 'build']);
-  if (existsSync(join(root, 'client', 'vite.config.ts'))) {
-    run(['vite', 'build', '--config', 'client/vite.config.ts', '--logLevel', 'warn']);
+  if (existsSync(join(root, 'client', 'vite.config.mts'))) {
+    run(['vite', 'build', '--config', 'client/vite.config.mts', '--logLevel', 'warn']);
   }
 }

@@ -139,6 +139,15 @@ export class SimControl {
     return this.post('/_sim/revoke', { userCode });
   }
 
+  slowDown(userCode: string, count = 1): Promise<unknown> {
+    return this.post('/_sim/slow-down', { userCode, count });
+  }
+
+  /** The device code and every token the simulator issued for this sign-in. */
+  async secrets(userCode: string): Promise<{ deviceCode: string; tokens: string[] }> {
+    return (await fetch(`${this.base}/_sim/secrets/${userCode}`)).json() as never;
+  }
+
   settings(settings: Record<string, unknown>): Promise<unknown> {
     return this.post('/_sim/settings', settings);
   }

@@ -1,0 +1,82 @@
+/**
+ * The kiosk's live link: one Socket.IO connection (WebSocket only — no long-polling fallback,
+ * so the kiosk never polls), `session:watch` with an acknowledgement, `session:update` pushes.
+ * socket.io-client reconnects by itself; on every (re)connect the caller watches again and takes
+ * the state from the ack, so no change made while offline is lost.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { parseSessionView, parseWatchAck, type SessionView, type WatchAck } from './session';
+
+/** Payloads from the server are `unknown` until parsed. */
+interface ServerToClient {
+  'session:update': (view: unknown) => void;
+}
+interface ClientToServer {
+  'session:watch': (req: { id: string }, ack: (res: unknown) => void) => void;
+  'session:unwatch': (req: { id: string }) => void;
+}
+
+export interface LiveHandlers {
+  connected(): void;
+  disconnected(): void;
+  update(view: SessionView): void;
+  ack(id: string, ack: WatchAck): void;
+}
+
+export interface Live {
+  /** Ask for pushes about a session; the ack carries its current state. No-op while offline. */
+  watch(id: string): void;
+  unwatch(id: string): void;
+}
+
+const ACK_TIMEOUT_MS = 10_000;
+const RETRY_MS = 10_000;
+
+export function connectLive(h: LiveHandlers): Live {
+  const socket: Socket<ServerToClient, ClientToServer> = io({ transports: ['websocket'] });
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  // socket.io-client gives up after a refused handshake or a server-side disconnect; a kiosk must not.
+  const keepTrying = (why: unknown) => {
+    if (socket.active || retry !== undefined) return;
+    console.warn('kiosk: connection closed by the server, retrying', why);
+    retry = setTimeout(() => {
+      retry = undefined;
+      socket.connect();
+    }, RETRY_MS);
+  };
+
+  socket.on('connect', () => h.connected());
+  socket.on('disconnect', (reason) => {
+    h.disconnected();
+    keepTrying(reason);
+  });
+  socket.on('connect_error', (err) => {
+    h.disconnected();
+    keepTrying(err);
+  });
+  socket.on('session:update', (payload) => {
+    const view = parseSessionView(payload);
+    if (view) h.update(view);
+    else console.warn('kiosk: ignored malformed session:update', payload);
+  });
+
+  return {
+    watch(id) {
+      // While offline the 'connect' handler watches; emitting now would only queue a duplicate.
+      if (!socket.connected) return;
+      socket.timeout(ACK_TIMEOUT_MS).emit('session:watch', { id }, (err, payload) => {
+        if (err) {
+          console.warn('kiosk: session:watch not acknowledged', id, err);
+          return;
+        }
+        const ack = parseWatchAck(payload);
+        if (ack) h.ack(id, ack);
+        else console.warn('kiosk: ignored malformed session:watch ack', payload);
+      });
+    },
+    unwatch(id) {
+      if (socket.connected) socket.emit('session:unwatch', { id });
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * Rendering: KioskState → DOM. A screen is rebuilt only when what it shows changes; on every other
+ * call only the countdown-like texts are touched. Buttons carry `data-action`; one delegated click
+ * listener on <main> turns them into actions, so rebuilding never adds listeners.
+ * Text from the server (names, codes, addresses) only ever goes into `textContent`.
+ */
+import type { KioskConfig } from './config';
+import { remaining, type KioskState, type Screen } from './kiosk';
+import type { Profile, SessionView } from './session';
+
+export type Action = 'start' | 'cancel' | 'sign-out';
+
+export interface View {
+  render(s: KioskState, now: number): void;
+}
+
+type Child = Node | string | null | false;
+
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== false) el.append(c);
+  return el;
+}
+
+const button = (action: Action, testid: string, label: string, cls: string, extra: Record<string, string | undefined> = {}) =>
+  h('button', { type: 'button', class: cls, 'data-action': action, 'data-testid': testid, 'data-autofocus': '', ...extra }, label);
+
+/** 83_000 → "1:23". */
+export function clock(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const spell = (code: string) => code.split('').join(' ');
+
+const TITLES: Record<Exclude<Screen, 'idle' | 'signing-in' | 'signed-in'>, string> = {
+  denied: 'Sign-in declined',
+  expired: 'Code expired',
+  failed: 'Sign-in failed',
+  error: 'Sign-in unavailable',
+};
+
+/** The elements whose text follows the clock, found again after each rebuild. */
+interface Timed {
+  countdown: HTMLElement | null;
+  bar: HTMLElement | null;
+  idleNote: HTMLElement | null;
+  autoReturn: HTMLElement | null;
+}
+
+function idleScreen(s: KioskState): Child[] {
+  return [
+    h('h1', {}, 'Welcome'),
+    h('p', { class: 'lead' }, 'Sign in to Webex on this kiosk with your phone.'),
+    button('start', 'sign-in', s.busy ? 'Starting…' : 'Sign in with Webex', 'primary huge', {
+      'aria-disabled': s.busy ? 'true' : undefined,
+    }),
+    h('p', { class: 'notice', 'data-testid': 'notice' }, s.notice),
+  ];
+}
+
+function signingInScreen(v: SessionView): Child[] {
+  const qr = h('figure', { class: 'qr' }, h('img', { src: v.qrUrl, alt: 'QR code to sign in with Webex', 'data-testid': 'qr' }));
+  const steps = h(
+    'div',
+    { class: 'steps' },
+    h('h1', {}, 'Scan to sign in'),
+    h('p', {}, 'Scan the QR code with your phone, or go to'),
+    h('p', { class: 'uri', 'data-testid': 'verification-uri' }, v.verificationUri),
+    h('p', {}, 'and enter the code'),
+    h('p', { class: 'code', 'data-testid': 'user-code' }, v.userCode),
+    h('p', { class: 'status', 'data-testid': 'status' }, h('span', { class: 'pulse', 'aria-hidden': 'true' }), 'Waiting for approval on your phone…'),
+    h(
+      'div',
+      { class: 'expiry' },
+      h('span', {}, 'Code expires in '),
+      h('span', { class: 'countdown', 'data-testid': 'countdown', role: 'timer', 'aria-live': 'off' }, ''),
+      h('div', { class: 'bar', 'aria-hidden': 'true' }, h('span', {})),
+    ),
+    button('cancel', 'cancel', 'Cancel', 'secondary'),
+  );
+  return [h('div', { class: 'signing-in' }, qr, steps)];
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
+  return letters.map((p) => [...p][0]?.toUpperCase() ?? '').join('') || '?';
+}
+
+function signedInScreen(p: Profile): Child[] {
+  const role = [p.title, p.department].filter((x): x is string => x !== null).join(' · ');
+  return [
+    h(
+      'div',
+      { class: 'avatar', 'aria-hidden': 'true' },
+      h('span', {}, initials(p.displayName)),
+      p.avatar !== null && h('img', { src: p.avatar, alt: '', referrerpolicy: 'no-referrer', 'data-testid': 'avatar' }),
+    ),
+    h('p', { class: 'hello' }, 'Signed in as'),
+    h('h1', { class: 'name', 'data-testid': 'profile-name' }, p.displayName),
+    p.emails[0] !== undefined && h('p', { class: 'email', 'data-testid': 'profile-email' }, p.emails[0]),
+    role !== '' && h('p', { class: 'role', 'data-testid': 'profile-title' }, role),
+    button('sign-out', 'sign-out', 'Sign out', 'primary'),
+    h('p', { class: 'idle-note', 'data-testid': 'idle-warning' }, ''),
+  ];
+}
+
+function resultScreen(screen: keyof typeof TITLES, message: string): Child[] {
+  return [
+    h('div', { class: 'icon', 'aria-hidden': 'true' }, '!'),
+    h('h1', {}, TITLES[screen]),
+    h('p', { class: 'message', 'data-testid': 'message' }, message),
+    button('start', 'try-again', 'Try again', 'primary'),
+    h('p', { class: 'auto-return', 'data-testid': 'auto-return' }, ''),
+  ];
+}
+
+function build(s: KioskState): Child[] {
+  switch (s.screen) {
+    case 'idle':
+      return idleScreen(s);
+    case 'signing-in':
+      return s.session ? signingInScreen(s.session) : idleScreen(s);
+    case 'signed-in':
+      return signedInScreen(s.session?.profile ?? { displayName: 'Webex user', emails: [], avatar: null, title: null, department: null });
+    default:
+      return resultScreen(s.screen, s.message);
+  }
+}
+
+/** What a screen reader hears when a screen appears. */
+function announcement(s: KioskState): string {
+  switch (s.screen) {
+    case 'idle':
+      return s.busy ? 'Starting sign-in…' : s.notice;
+    case 'signing-in':
+      return s.session
+        ? `Scan the QR code, or go to ${s.session.verificationUri} and enter the code ${spell(s.session.userCode)}. Waiting for approval on your phone…`
+        : '';
+    case 'signed-in':
+      return `Signed in as ${s.session?.profile?.displayName ?? 'Webex user'}.`;
+    default:
+      return `${TITLES[s.screen]}. ${s.message}`;
+  }
+}
+
+/** Only what a screen shows: a change of anything else (interval, updatedAt) must not rebuild it. */
+function screenKey(s: KioskState): string {
+  const v = s.session;
+  const shown =
+    s.screen === 'signing-in' ? [v?.id, v?.userCode, v?.verificationUri, v?.qrUrl] : s.screen === 'signed-in' ? [v?.id, JSON.stringify(v?.profile)] : [];
+  return JSON.stringify([s.screen, s.busy, s.message, s.notice, ...shown]);
+}
+
+const setText = (el: HTMLElement | null, text: string) => {
+  if (el && el.textContent !== text) el.textContent = text;
+};
+
+const WARN_MS = 30_000;
+
+export function createView(cfg: KioskConfig, onAction: (a: Action) => void): View {
+  const main = document.querySelector('main')!;
+  const conn = document.querySelector<HTMLElement>('[data-testid="connection"]')!;
+  const connText = conn.querySelector<HTMLElement>('.conn-text')!;
+  const live = document.getElementById('announce')!;
+  const kiosk = document.querySelector<HTMLElement>('[data-testid="kiosk-id"]')!;
+  let key = '';
+  let online: boolean | null = null;
+  let warned = false;
+  let timed: Timed = { countdown: null, bar: null, idleNote: null, autoReturn: null };
+
+  if (cfg.kioskId !== null) {
+    kiosk.textContent = `Kiosk ${cfg.kioskId}`;
+    kiosk.hidden = false;
+  }
+
+  main.addEventListener('click', (e) => {
+    const btn = (e.target as Element).closest<HTMLElement>('button[data-action]');
+    if (btn) onAction(btn.dataset.action as Action);
+  });
+  // Images fail when the kiosk is cut off from the internet (avatars live on Webex's CDN).
+  main.addEventListener('error', (e) => {
+    if (e.target instanceof HTMLImageElement) e.target.closest('figure, .avatar')?.classList.add('img-failed');
+  }, true);
+
+  const announce = (text: string) => {
+    if (text !== '') live.textContent = text;
+  };
+
+  function rebuild(s: KioskState) {
+    const hadFocus = main.contains(document.activeElement);
+    main.replaceChildren(...build(s).filter((c): c is Node | string => c !== null && c !== false));
+    main.dataset.screen = s.screen;
+    main.setAttribute('aria-busy', String(s.busy));
+    timed = {
+      countdown: main.querySelector('[data-testid="countdown"]'),
+      bar: main.querySelector('.bar > span'),
+      idleNote: main.querySelector('[data-testid="idle-warning"]'),
+      autoReturn: main.querySelector('[data-testid="auto-return"]'),
+    };
+    warned = false;
+    if (hadFocus) main.querySelector<HTMLElement>('[data-autofocus]')?.focus({ preventScroll: true });
+    announce(announcement(s));
+  }
+
+  function renderConnection(s: KioskState) {
+    if (online === s.online) return;
+    const wasKnown = online !== null && s.connectedOnce;
+    online = s.online;
+    conn.dataset.state = s.online ? 'online' : 'offline';
+    connText.textContent = s.online ? 'Connected' : s.connectedOnce ? 'Offline — reconnecting…' : 'Connecting…';
+    if (wasKnown) announce(s.online ? 'Connection restored.' : 'Connection lost. Reconnecting…');
+  }
+
+  function renderTimed(s: KioskState, now: number) {
+    const left = remaining(s, now, cfg);
+    if (left === null) return;
+    setText(timed.countdown, clock(left));
+    if (timed.bar && s.session) {
+      const total = Date.parse(s.session.expiresAt) - Date.parse(s.session.createdAt);
+      const frac = total > 0 ? Math.min(1, left / total) : 0;
+      timed.bar.style.transform = `scaleX(${frac.toFixed(3)})`;
+    }
+    if (timed.idleNote) {
+      const warn = left <= WARN_MS;
+      setText(timed.idleNote, warn ? `Signing out in ${clock(left)} — touch the screen to stay signed in.` : 'You will be signed out automatically when the kiosk is left alone.');
+      timed.idleNote.classList.toggle('warn', warn);
+      if (warn && !warned) announce(`You will be signed out in ${Math.ceil(left / 1000)} seconds. Touch the screen to stay signed in.`);
+      warned = warn;
+    }
+    setText(timed.autoReturn, `Back to the start in ${Math.ceil(left / 1000)} s`);
+  }
+
+  return {
+    render(s, now) {
+      const k = screenKey(s);
+      if (k !== key) {
+        key = k;
+        rebuild(s);
+      }
+      renderConnection(s);
+      renderTimed(s, now);
+    },
+  };
+}

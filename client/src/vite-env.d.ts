@@ -1,0 +1,2 @@
+// Side-effect imports of stylesheets are Vite's business.
+declare module '*.css';
