@@ -74,7 +74,8 @@ describe('device sign-in end to end', () => {
     await sim.control.approve(later.userCode);
     await kiosk.next((v) => v.id === later.id && v.status === 'authorized');
     const polls = (await sim.control.polls()).filter((p) => p.userCode === session.userCode);
-    const cancelledAt = Date.parse((await (await fetch(`${service.url}/api/sessions/${session.id}`)).json()).updatedAt);
+    const view = (await (await fetch(`${service.url}/api/sessions/${session.id}`)).json()) as SessionView;
+    const cancelledAt = Date.parse(view.updatedAt);
     expect(polls.filter((p) => p.at > cancelledAt + 50)).toEqual([]);
   });
 

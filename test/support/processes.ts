@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, startDemoRedis } from '../../src/demo/redis-server';
+import type { PollRecord } from '../../src/simulator/webex-simulator';
 
 export const ROOT = join(__dirname, '..', '..');
 export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -160,7 +161,7 @@ export class SimControl {
     return this.post('/_sim/reset', {});
   }
 
-  async polls(): Promise<Array<{ userCode: string; at: number; status: number; outcome: string }>> {
+  async polls(): Promise<PollRecord[]> {
     return (await fetch(`${this.base}/_sim/polls`)).json() as never;
   }
 
