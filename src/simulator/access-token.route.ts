@@ -55,6 +55,7 @@ function refresh(core: SimulatorCore, res: Response, refreshToken: string, clien
     refreshTokenTtlS: settings.refreshTokenTtlS,
     rotate: settings.rotateRefreshToken,
   });
+  core.recordRefresh({ userCode: result.ok ? result.userCode : null, at: core.now(), outcome: result.ok ? 'ok' : 'invalid_grant' });
   if (!result.ok) {
     core.stats.refreshFailures += 1;
     sendWebexError(res, 400, 'invalid_grant', REFUSAL_WORDING[result.reason]);

@@ -60,6 +60,7 @@ function addQueryRoutes(router: Router, core: SimulatorCore): void {
     const userCode = queryString(req.query, 'userCode');
     res.status(200).json(core.polls.list(userCode === undefined ? undefined : { userCode }));
   });
+  router.get('/refreshes', (_req, res) => res.status(200).json(core.refreshes));
   router.get('/stats', (_req, res) => {
     res.status(200).json({ ...copyStats(core.stats), liveSessions: core.sessions.size });
   });

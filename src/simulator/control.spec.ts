@@ -246,3 +246,18 @@ describe('GET /_sim/secrets/:userCode', () => {
     );
   });
 });
+
+describe('GET /_sim/refreshes', () => {
+  it('records each refresh with its sign-in, and refusals without one', async () => {
+    const { t, http } = setUp();
+    const first = await signIn(http, t);
+    t.clock.advanceS(10);
+    await refresh(http, first.refreshToken);
+    await refresh(http, 'never-issued');
+    const res = await http.get('/_sim/refreshes').expect(200);
+    expect(res.body).toEqual([
+      { userCode: first.userCode, at: t.clock.now(), outcome: 'ok' },
+      { userCode: null, at: t.clock.now(), outcome: 'invalid_grant' },
+    ]);
+  });
+});

@@ -36,7 +36,7 @@ interface AccessEntry {
 }
 
 export type RefreshResult =
-  | { ok: true; body: WebexTokenBody }
+  | { ok: true; body: WebexTokenBody; userCode: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'wrong_client' };
 
 /** Access and refresh tokens, each looked up in O(1). */
@@ -87,7 +87,7 @@ export class GrantStore {
     }
     grant.refreshExpiresAt = now + ttl.refreshTokenTtlS * 1000;
     this.forgetExpiredAccess(grant, now);
-    return { ok: true, body: this.answer(grant, now, ttl) };
+    return { ok: true, body: this.answer(grant, now, ttl), userCode: grant.userCode };
   }
 
   /** The person behind a live access token, or null. */

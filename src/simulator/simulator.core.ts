@@ -24,11 +24,22 @@ export type ActionResult = 'ok' | 'unknown' | 'not_pending';
  * routes, the verification page, the control API and the programmatic API so
  * all four see one truth.
  */
+export interface RefreshRecord {
+  /** `null` when the refresh token was unknown (never issued, rotated away or revoked). */
+  userCode: string | null;
+  at: number;
+  outcome: 'ok' | 'invalid_grant';
+}
+
+const MAX_REFRESH_RECORDS = 100_000;
+
 export class SimulatorCore {
   readonly sessions = new SessionStore();
   readonly grants = new GrantStore();
   readonly faults = new FaultPlan();
   readonly polls: PollLog;
+  /** Every refresh answered, newest last (bounded like the poll log). */
+  readonly refreshes: RefreshRecord[] = [];
   readonly settings: SimulatorSettings;
   readonly now: () => number;
   readonly publicBaseUrl: string;
@@ -99,7 +110,13 @@ export class SimulatorCore {
   }
 
   /** Forgets everything, and puts the settings back to what they were at creation. */
+  recordRefresh(record: RefreshRecord): void {
+    if (this.refreshes.length >= MAX_REFRESH_RECORDS) this.refreshes.shift();
+    this.refreshes.push(record);
+  }
+
   reset(): void {
+    this.refreshes.length = 0;
     this.sessions.clear();
     this.grants.clear();
     this.faults.clear();

@@ -165,6 +165,15 @@ export class SimControl {
     return (await fetch(`${this.base}/_sim/polls`)).json() as never;
   }
 
+  async refreshes(): Promise<Array<{ userCode: string | null; at: number; outcome: 'ok' | 'invalid_grant' }>> {
+    return (await fetch(`${this.base}/_sim/refreshes`)).json() as never;
+  }
+
+  /** `GET /v1/people/me` with a token, as an integrator would call Webex. */
+  async peopleMeStatus(accessToken: string): Promise<number> {
+    return (await fetch(`${this.base}/v1/people/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+  }
+
   async stats(): Promise<Record<string, number>> {
     return (await fetch(`${this.base}/_sim/stats`)).json() as never;
   }
