@@ -1,3 +1,6 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { BullBoardModule } from '@bull-board/nestjs';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -8,23 +11,29 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
 import { loggerOptions } from './config/logger.options';
+import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { SessionController } from './controllers/session.controller';
 import { TokenController } from './controllers/token.controller';
+import { FleetGateway } from './gateways/fleet.gateway';
 import { SessionGateway } from './gateways/session.gateway';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { basicAuth } from './http/basic-auth.middleware';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from './repositories/job.repository';
 import { LockRepository } from './repositories/lock.repository';
+import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { PushRepository } from './repositories/push.repository';
 import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
 import { REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
 import { WebexClient } from './repositories/webex.client';
+import { FleetAuthService } from './services/fleet-auth.service';
+import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
 import { MetricsService } from './services/metrics.service';
 import { PollService } from './services/poll.service';
@@ -45,6 +54,11 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: REDIS_FACTORY, useValue: redis },
     { provide: REDIS_COMMAND, inject: [REDIS_FACTORY], useFactory: (f: RedisFactory) => f.command('commands') },
     { provide: SessionRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new SessionRepository(r, prefix) },
+    {
+      provide: MetricsExchangeRepository,
+      inject: [REDIS_COMMAND],
+      useFactory: (r: Redis) => new MetricsExchangeRepository(r, prefix),
+    },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
     { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
@@ -70,6 +84,24 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
 }
 
 const SERVICES: Type[] = [SessionStore, SessionService, TokenService, ProfileService, PollService, IntegratorService, MetricsService];
+const API_SERVICES: Type[] = [SessionGateway, FleetGateway, FleetService, FleetAuthService];
+
+/** bull-board over both queues at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set. */
+function queueDashboard(config: AppConfig): DynamicModule[] {
+  const options = { readOnlyMode: !config.dashboard.allowActions };
+  return [
+    BullBoardModule.forRoot({
+      route: '/admin/queues',
+      adapter: ExpressAdapter,
+      middleware: basicAuth(config.dashboard.user, config.dashboard.password),
+      boardOptions: { uiConfig: { boardTitle: 'Kiosk Sign-in' } },
+    }),
+    BullBoardModule.forFeature(
+      { name: QUEUE_NAMES.poll, adapter: BullMQAdapter, options },
+      { name: QUEUE_NAMES.refresh, adapter: BullMQAdapter, options },
+    ),
+  ];
+}
 
 @Module({})
 export class AppModule {
@@ -83,13 +115,13 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config)),
         BullModule.forRoot({ connection: redis.blocking('queues'), prefix: keyPrefix(config) }),
         BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
-        ...(api ? [TerminusModule] : []),
+        ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],
-      controllers: api ? [SessionController, TokenController, HealthController, MetricsController] : [],
+      controllers: api ? [SessionController, TokenController, HealthController, MetricsController, FleetController] : [],
       providers: [
         ...repositoryProviders(config, redis),
         ...SERVICES,
-        ...(api ? [SessionGateway, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
+        ...(api ? [...API_SERVICES, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
         ...(worker ? [WorkerRunner] : []),
       ],
       exports: [REDIS_FACTORY, REDIS_COMMAND],

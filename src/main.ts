@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, readEnvironment } from './config/config.loader
 import { AppConfig } from './config/config.schema';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
+import { basicAuth } from './http/basic-auth.middleware';
 import { apiBodyParser } from './http/body-parser.middleware';
 import { RedisFactory } from './repositories/redis.factory';
 import { createWebexSimulator } from './simulator/webex-simulator';
@@ -42,6 +43,7 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use('/api', ...apiBodyParser());
+  app.use('/admin', basicAuth(config.dashboard.user, config.dashboard.password));
   if (config.webex.simulated) {
     const sim = createWebexSimulator({ publicBaseUrl: `${config.http.publicUrl}/sim` });
     app.use('/sim', sim.app);

@@ -1,13 +1,15 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { MetricsService } from '../services/metrics.service';
 
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
+  /** Prometheus text format, summed over every live process (see `MetricsService`). */
   @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
-    return this.metrics.scrape();
+  async scrape(@Res() res: Response): Promise<void> {
+    const { contentType, body } = await this.metrics.scrape();
+    res.type(contentType).send(body);
   }
 }

@@ -65,17 +65,17 @@ describe('initialPollState', () => {
 });
 
 describe('authorization pending', () => {
-  it('polls again one interval after the previous poll started, not after its answer', () => {
+  it('polls again one interval after the answer arrived, so the server never sees two requests closer than that', () => {
     const state = waited(poll(fresh(), 5, PENDING, 1.5));
-    expect(state).toMatchObject({ intervalS: 5, lastPollAt: at(5), nextPollAt: at(10), failures: 0 });
-    expect(gate(state, at(9.999))).toEqual({ kind: 'wait', until: at(10) });
-    expect(gate(state, at(10))).toEqual({ kind: 'poll' });
+    expect(state).toMatchObject({ intervalS: 5, lastPollAt: at(5), nextPollAt: at(11.5), failures: 0 });
+    expect(gate(state, at(11.499))).toEqual({ kind: 'wait', until: at(11.5) });
+    expect(gate(state, at(11.5))).toEqual({ kind: 'poll' });
   });
 
-  it('may poll right away when the previous request took longer than the interval', () => {
+  it('waits a whole interval after a slow answer too', () => {
     const state = waited(poll(fresh(), 5, PENDING, 7));
-    expect(state.nextPollAt).toBe(at(10));
-    expect(gate(state, at(12))).toEqual({ kind: 'poll' });
+    expect(state.nextPollAt).toBe(at(17));
+    expect(gate(state, at(16.999))).toEqual({ kind: 'wait', until: at(17) });
   });
 
   it('does not pause the client', () => {
@@ -86,14 +86,15 @@ describe('authorization pending', () => {
 describe('slow_down (RFC 8628 §3.5)', () => {
   it('grows the interval by 5 s each time, for this and every later poll', () => {
     expect(SLOW_DOWN_STEP_S).toBe(5);
-    const first = waited(poll(fresh(), 5, SLOW_DOWN));
+    const first = waited(poll(fresh(), 5, SLOW_DOWN, 0));
     expect(first).toMatchObject({ intervalS: 10, lastPollAt: at(5), nextPollAt: at(15) });
+    expect(waited(poll(fresh(), 5, SLOW_DOWN, 0.5)).nextPollAt).toBe(at(15.5));
     expect(gate(first, at(14.999))).toEqual({ kind: 'wait', until: at(15) });
 
-    const second = waited(poll(first, 15, SLOW_DOWN));
+    const second = waited(poll(first, 15, SLOW_DOWN, 0));
     expect(second).toMatchObject({ intervalS: 15, lastPollAt: at(15), nextPollAt: at(30) });
 
-    const later = waited(poll(second, 30, PENDING));
+    const later = waited(poll(second, 30, PENDING, 0));
     expect(later).toMatchObject({ intervalS: 15, nextPollAt: at(45) });
   });
 });

@@ -79,10 +79,12 @@ export function decide(state: PollState, answer: TokenAnswer, now: number, rando
     case 'granted':
       return { kind: 'granted', tokens: answer.tokens };
     case 'pending':
-      return wait(state, 0, state.lastPollAt);
-    case 'slow_down':
+      return wait(state, 0, afterAnswer(state, now, state.intervalS));
+    case 'slow_down': {
       // RFC 8628 §3.5: the increase applies to this and all subsequent requests.
-      return wait({ ...state, intervalS: state.intervalS + SLOW_DOWN_STEP_S }, 0, state.lastPollAt);
+      const slower = { ...state, intervalS: state.intervalS + SLOW_DOWN_STEP_S };
+      return wait(slower, 0, afterAnswer(slower, now, slower.intervalS));
+    }
     case 'rate_limited':
       return rateLimited(state, answer.retryAfterMs, now);
     case 'transient':
@@ -94,6 +96,16 @@ export function decide(state: PollState, answer: TokenAnswer, now: number, rando
     case 'fatal':
       return finished('failed', answer.code, failureMessage(answer.code, answer.description));
   }
+}
+
+/**
+ * The interval counts from when the answer arrived, not from when the request left: the server
+ * measures the gap between request arrivals, and a slow first request followed by a fast second
+ * one would otherwise look early to it. Counting from the answer makes the arrival gap at least
+ * the interval whatever the network does.
+ */
+function afterAnswer(state: PollState, now: number, intervalS: number): number {
+  return Math.max(now, state.lastPollAt) + intervalS * 1000;
 }
 
 /** RFC 9110 §10.2.3: Retry-After binds the client, not the session, so it is reported upward. */

@@ -19,7 +19,8 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const server = super.createIOServer(port, { ...options, serveClient: false }) as Server;
+    // serveClient: the fleet page loads /socket.io/socket.io.min.js from here (no CDN on a kiosk LAN).
+    const server = super.createIOServer(port, { ...options, serveClient: true }) as Server;
     server.adapter(createAdapter(this.pub, this.sub, { key: this.channelKey }));
     return server;
   }

@@ -1,19 +1,71 @@
-import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AggregatorRegistry, MetricObjectWithValues, MetricValue } from 'prom-client';
+import { APP_CONFIG } from '../config/app-config.token';
+import { AppConfig } from '../config/config.schema';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { MetricsExchangeRepository } from '../repositories/metrics-exchange.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 
+const PUBLISH_EVERY_MS = 5_000;
+const SNAPSHOT_TTL_MS = 3 * PUBLISH_EVERY_MS;
+
+type Snapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * `/metrics` is the sum over all live processes: each publishes its registry to Redis every few
+ * seconds, and a scrape adds this process's fresh values to the others' latest snapshots.
+ */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MetricsService.name);
+  private readonly processId = `${hostname()}:${process.pid}`;
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsRepository,
+    private readonly exchange: MetricsExchangeRepository,
     private readonly jobs: JobRepository,
   ) {}
 
-  async scrape(): Promise<string> {
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.publish(), PUBLISH_EVERY_MS);
+    this.timer.unref();
+    void this.publish();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.exchange.withdraw(this.processId).catch(() => undefined);
+  }
+
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    if (this.config.role !== 'worker') await this.sampleQueues();
+    const own = (await this.metrics.registry.getMetricsAsJSON()) as Snapshot;
+    const others = (await this.exchange.readOthers(this.processId)).map((s) => JSON.parse(s) as Snapshot);
+    const registry = AggregatorRegistry.aggregate([own, ...others.map(withoutQueueGauge)]);
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  private async publish(): Promise<void> {
+    try {
+      const snapshot = await this.metrics.registry.getMetricsAsJSON();
+      await this.exchange.publish(this.processId, JSON.stringify(snapshot), SNAPSHOT_TTL_MS);
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not publish metrics');
+    }
+  }
+
+  private async sampleQueues(): Promise<void> {
     for (const queue of Object.values(QUEUE_NAMES)) {
       const counts = await this.jobs.counts(queue);
       for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue, state }, n);
     }
-    return this.metrics.registry.metrics();
   }
+}
+
+/** Queue depth is global (read from Redis at scrape time): summing other processes' samples would double it. */
+function withoutQueueGauge(snapshot: Snapshot): Snapshot {
+  return snapshot.filter((m) => m.name !== 'kiosk_queue_jobs');
 }

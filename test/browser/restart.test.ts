@@ -1,0 +1,84 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/demo/redis-server';
+import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from '../support/processes';
+import { imageLoaded, launchBrowser, openKiosk, pollingRequests, readSession, sessionReads } from './browser';
+
+/**
+ * The service dies (SIGKILL: no graceful shutdown) while a kiosk shows a code and comes back on the
+ * same port, Redis and key. The page, never reloaded, reconnects by itself and still ends signed in.
+ * Its own file: it needs a service it can kill, apart from the one the other browser tests share.
+ */
+describe('kiosk page across a service restart', () => {
+  let redis: TestRedis;
+  let sim: Simulator;
+  let service: Service | undefined;
+  let browser: Browser;
+
+  // A poll job that was running when the process died is only taken over once its lock expires;
+  // short locks keep that to a few seconds instead of BullMQ's 30 s default.
+  const env = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    [sim, browser] = await Promise.all([startSimulator({ SIM_INTERVAL_S: '1' }), launchBrowser()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await sim?.stop();
+    redis?.stop();
+  });
+
+  it('shows the profile after approval even though the service was killed and restarted meanwhile', async () => {
+    const port = await freePort();
+    service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, port, env });
+    const url = service.url;
+    const kiosk = await openKiosk(browser, url, { query: { kiosk: 'lobby-1' } });
+    try {
+      await kiosk.online();
+      const session = await kiosk.clickAndCreate('sign-in');
+      await kiosk.waitForScreen('signing-in');
+      expect(await kiosk.text('user-code')).toBe(session.userCode);
+      // Fully displayed, QR code included, before the service goes away.
+      await imageLoaded(kiosk.page, 'qr');
+      await kiosk.markDocument();
+
+      const killed = await service.stop('SIGKILL');
+      expect(killed).toBeNull(); // no exit code: it died of the signal, nothing ran on the way out
+      await kiosk.page.waitForSelector('[data-testid="connection"][data-state="offline"]', { state: 'attached', timeout: 15_000 });
+      expect(await kiosk.screen()).toBe('signing-in');
+      expect(await kiosk.text('user-code')).toBe(session.userCode);
+
+      service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, port, env });
+      expect(service.url).toBe(url);
+      // socket.io-client backs off up to 5 s (±50 %) between attempts.
+      await kiosk.online(20_000);
+      expect(kiosk.sockets.length).toBeGreaterThanOrEqual(2);
+
+      await sim.control.approve(session.userCode, 'Ada Lovelace');
+      await kiosk.waitForScreen('signed-in', 30_000);
+      expect(await kiosk.text('profile-name')).toBe('Ada Lovelace');
+      expect(await readSession(url, session.id)).toMatchObject({ status: 'authorized', profile: { displayName: 'Ada Lovelace' } });
+
+      // Never reloaded, never polled: the state came over the new socket (ack or push).
+      expect(await kiosk.stillSameDocument()).toBe(true);
+      expect(kiosk.navigations).toHaveLength(1);
+      expect(sessionReads(kiosk.requests, session.id)).toEqual([]);
+      expect(pollingRequests(kiosk.requests)).toEqual([]);
+
+      // While the service was down Chromium itself logs each refused WebSocket attempt (and any
+      // refused load from the service) as a console error. Those are the browser reporting the
+      // outage this test causes, not script errors, so exactly those are left out here; everything
+      // else must still be absent.
+      const host = new URL(url).host;
+      const outage = (line: string) =>
+        line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
+        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') && line.includes(`(http://${host}/`));
+      expect(kiosk.errors.filter((line) => !outage(line))).toEqual([]);
+    } finally {
+      await kiosk.close();
+    }
+  });
+});
