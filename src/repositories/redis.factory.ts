@@ -15,9 +15,12 @@ export class RedisFactory {
     return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: null }));
   }
 
-  /** For request-path commands: gives up after a few retries while Redis is unreachable. */
+  /**
+   * For request-path commands: gives up after a few retries while Redis is unreachable, and after
+   * a few seconds when it is reachable but stalled, so HTTP answers 503 instead of hanging.
+   */
   command(name: string): Redis {
-    return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: 2 }));
+    return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: 2, commandTimeout: 5_000 }));
   }
 
   get connectionCount(): number {
