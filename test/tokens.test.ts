@@ -86,6 +86,16 @@ describe('token lifecycle', () => {
     expect(await refreshesOf(gone.userCode)).toEqual([]);
   });
 
+  it('retries a refresh that failed transiently, and the session stays signed in', async () => {
+    const session = await signedIn();
+    await sim.control.faults({ endpoint: 'refresh', status: 503, count: 2 });
+    await expect.poll(async () => (await refreshesOf(session.userCode)).length, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+    const res = await token(session.id);
+    expect(res.status).toBe(200);
+    expect(await sim.control.peopleMeStatus(((await res.json()) as { accessToken: string }).accessToken)).toBe(200);
+    expect(kiosk.updates.filter((v) => v.id === session.id).map((v) => v.status)).toEqual(['authorized']);
+  });
+
   it('guards the integrator API with the key, compared exactly', async () => {
     const session = await signedIn();
     expect((await fetch(`${service.url}/api/sessions/${session.id}/token`)).status).toBe(401);

@@ -216,6 +216,19 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
     conn.dataset.state = s.online ? 'online' : 'offline';
     connText.textContent = s.online ? 'Connected' : s.connectedOnce ? 'Offline — reconnecting…' : 'Connecting…';
     if (wasKnown) announce(s.online ? 'Connection restored.' : 'Connection lost. Reconnecting…');
+    if (s.online) retryFailedImages();
+  }
+
+  /** An image that failed while the service was down (the QR code, say) is loaded again once it is back. */
+  function retryFailedImages() {
+    for (const holder of main.querySelectorAll('.img-failed')) {
+      const img = holder.querySelector('img');
+      const src = img?.getAttribute('src');
+      if (!img || !src) continue;
+      holder.classList.remove('img-failed');
+      img.removeAttribute('src');
+      img.setAttribute('src', src);
+    }
   }
 
   function renderTimed(s: KioskState, now: number) {
