@@ -83,7 +83,15 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
   ];
 }
 
-const SERVICES: Type[] = [SessionStore, SessionService, TokenService, ProfileService, PollService, IntegratorService, MetricsService];
+const SERVICES: Type[] = [
+  SessionStore,
+  SessionService,
+  TokenService,
+  ProfileService,
+  PollService,
+  IntegratorService,
+  MetricsService,
+];
 const API_SERVICES: Type[] = [SessionGateway, FleetGateway, FleetService, FleetAuthService];
 
 /** bull-board over both queues at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set. */

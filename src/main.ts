@@ -77,7 +77,9 @@ function printBanner(config: AppConfig, demoRedis: DemoRedis | null): void {
   if (config.webex.simulated) lines.push(`  Webex simulator:   ${config.http.publicUrl}/sim/verify  (approve sign-ins here)`);
   if (demoRedis) lines.push(`  Redis (demo):      ${demoRedis.url}, kept in memory only`);
   if (config.dashboard.generated && config.role !== 'worker') {
-    lines.push(`  Dashboard login:   ${config.dashboard.user} / ${config.dashboard.password}  (generated; set DASHBOARD_PASSWORD)`);
+    lines.push(
+      `  Dashboard login:   ${config.dashboard.user} / ${config.dashboard.password}  (generated; set DASHBOARD_PASSWORD)`,
+    );
   }
   if (config.tokenKeys.generated) lines.push('  Token key:         generated for this run; tokens do not survive a restart');
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -22,7 +22,11 @@ describe('bad input', () => {
 
   async function post(body: string, contentType = 'application/json') {
     const res = await fetch(`${service.url}/api/sessions`, { method: 'POST', headers: { 'content-type': contentType }, body });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as { error: { code: string; message: string } } };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as { error: { code: string; message: string } },
+    };
   }
 
   async function authorizations(): Promise<number> {
@@ -97,7 +101,9 @@ describe('bad input', () => {
   });
 
   it('keeps the integrator API closed without a configured key', async () => {
-    const res = await fetch(`${service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA/token`, { headers: { authorization: 'Bearer x' } });
+    const res = await fetch(`${service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA/token`, {
+      headers: { authorization: 'Bearer x' },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
   });

@@ -35,7 +35,12 @@ describe('operations', () => {
     'guards %s with HTTP Basic auth',
     async (path) => {
       const wrong = `Basic ${Buffer.from('ops:wrong-password').toString('base64')}`;
-      const attempts: Array<Record<string, string>> = [{}, { authorization: wrong }, { authorization: 'Basic !!!' }, { authorization: 'Bearer x' }];
+      const attempts: Array<Record<string, string>> = [
+        {},
+        { authorization: wrong },
+        { authorization: 'Basic !!!' },
+        { authorization: 'Bearer x' },
+      ];
       for (const headers of attempts) {
         const res = await fetch(`${api.url}${path}`, { headers });
         expect(res.status).toBe(401);
@@ -79,13 +84,18 @@ describe('operations', () => {
       const seen: SessionView[] = [];
       fleet.on('fleet:session', (v: SessionView) => seen.push(v));
       const session = await createSession(api.url, { kioskId: 'fleet-1' });
-      const snapshot = (await fleet.timeout(5_000).emitWithAck('fleet:snapshot')) as { sessions: SessionView[]; counts: Record<string, number> };
+      const snapshot = (await fleet.timeout(5_000).emitWithAck('fleet:snapshot')) as {
+        sessions: SessionView[];
+        counts: Record<string, number>;
+      };
       expect(snapshot.sessions.find((s) => s.id === session.id)).toMatchObject({ kioskId: 'fleet-1', status: 'pending' });
       expect(snapshot.counts.pending).toBeGreaterThanOrEqual(1);
       await sim.control.approve(session.userCode, 'Mary Jackson');
-      await expect.poll(() => seen.find((v) => v.id === session.id && v.status === 'authorized'), { timeout: 20_000 }).toMatchObject({
-        profile: { displayName: 'Mary Jackson' },
-      });
+      await expect
+        .poll(() => seen.find((v) => v.id === session.id && v.status === 'authorized'), { timeout: 20_000 })
+        .toMatchObject({
+          profile: { displayName: 'Mary Jackson' },
+        });
     } finally {
       fleet.close();
     }
@@ -98,7 +108,9 @@ describe('operations', () => {
   it('exposes Prometheus metrics that move with a flow, workers included', async () => {
     // Start from a settled baseline: every grant the simulator gave so far is counted.
     const grants = (await sim.control.stats()).grants;
-    await expect.poll(async () => sampleValue(await scrape(), 'kiosk_polls_total', { answer: 'granted' }), { timeout: 20_000 }).toBe(grants);
+    await expect
+      .poll(async () => sampleValue(await scrape(), 'kiosk_polls_total', { answer: 'granted' }), { timeout: 20_000 })
+      .toBe(grants);
     const before = await scrape();
     const kiosk = await KioskSocket.connect(api.url);
     const session = await createSession(api.url);
@@ -110,17 +122,20 @@ describe('operations', () => {
     const granted = sampleValue(before, 'kiosk_polls_total', { answer: 'granted' });
     // Worker processes publish their metrics every few seconds; wait for the next round.
     await expect
-      .poll(async () => {
-        const now = await scrape();
-        return {
-          created: sampleValue(now, 'kiosk_sessions_created_total') - created,
-          granted: sampleValue(now, 'kiosk_polls_total', { answer: 'granted' }) - granted,
-          pushLatency: sampleValue(now, 'kiosk_push_latency_seconds_count') > 0,
-          lateness: sampleValue(now, 'kiosk_poll_lateness_seconds_count') > 0,
-          upstream: sampleValue(now, 'kiosk_upstream_request_duration_seconds_count', { endpoint: 'token' }) > 0,
-          queue: now.some((s) => s.name === 'kiosk_queue_jobs' && s.labels.queue === 'device-poll'),
-        };
-      }, { timeout: 20_000, interval: 500 })
+      .poll(
+        async () => {
+          const now = await scrape();
+          return {
+            created: sampleValue(now, 'kiosk_sessions_created_total') - created,
+            granted: sampleValue(now, 'kiosk_polls_total', { answer: 'granted' }) - granted,
+            pushLatency: sampleValue(now, 'kiosk_push_latency_seconds_count') > 0,
+            lateness: sampleValue(now, 'kiosk_poll_lateness_seconds_count') > 0,
+            upstream: sampleValue(now, 'kiosk_upstream_request_duration_seconds_count', { endpoint: 'token' }) > 0,
+            queue: now.some((s) => s.name === 'kiosk_queue_jobs' && s.labels.queue === 'device-poll'),
+          };
+        },
+        { timeout: 20_000, interval: 500 },
+      )
       .toEqual({ created: 1, granted: 1, pushLatency: true, lateness: true, upstream: true, queue: true });
   });
 
@@ -137,10 +152,12 @@ describe('operations', () => {
       const sessions = await Promise.all([1, 2, 3, 4].map(() => createSession(api.url)));
       for (const s of sessions) await kiosk.watch({ id: s.id });
       // Both workers are polling now; stop one while polls are in flight.
-      await expect.poll(async () => (await sim.control.polls()).filter((p) => sessions.some((s) => s.userCode === p.userCode)).length, {
-        timeout: 10_000,
-      }).toBeGreaterThanOrEqual(4);
-      expect(await workers[0]!.stop('SIGTERM')).toBe(0);
+      await expect
+        .poll(async () => (await sim.control.polls()).filter((p) => sessions.some((s) => s.userCode === p.userCode)).length, {
+          timeout: 10_000,
+        })
+        .toBeGreaterThanOrEqual(4);
+      expect(await workers[0].stop('SIGTERM')).toBe(0);
       for (const s of sessions) await sim.control.approve(s.userCode);
       for (const s of sessions) await kiosk.next((v) => v.id === s.id && v.status === 'authorized', 30_000);
       const stats = await sim.control.stats();

@@ -41,13 +41,15 @@ describe('poll timing as the simulator saw it', () => {
   it('waits the interval before the first poll and between polls, and stops after the grant', async () => {
     const session = await watched();
     // Let a few polls happen: each answer is a push-free 428, so wait on the simulator's record.
-    await expect.poll(async () => (await pollsOf(session.userCode)).length, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(async () => (await pollsOf(session.userCode)).length, { timeout: 10_000, interval: 200 })
+      .toBeGreaterThanOrEqual(3);
     await sim.control.approve(session.userCode);
     await kiosk.next((v) => v.id === session.id && v.status === 'authorized');
     const polls = await pollsOf(session.userCode);
     const createdAt = Date.parse(session.createdAt);
-    expect(polls[0]!.at - createdAt).toBeGreaterThanOrEqual(1000);
-    for (let i = 1; i < polls.length; i++) expect(polls[i]!.at - polls[i - 1]!.at).toBeGreaterThanOrEqual(1000);
+    expect(polls[0].at - createdAt).toBeGreaterThanOrEqual(1000);
+    for (let i = 1; i < polls.length; i++) expect(polls[i].at - polls[i - 1].at).toBeGreaterThanOrEqual(1000);
     expect(polls.at(-1)!.outcome).toBe('granted');
     expect(polls.every((p) => !p.early && !p.afterTerminal)).toBe(true);
   });
@@ -60,7 +62,7 @@ describe('poll timing as the simulator saw it', () => {
     await kiosk.next((v) => v.id === session.id && v.status === 'expired', 20_000);
     const polls = await pollsOf(session.userCode);
     expect(polls.map((p) => p.outcome).slice(0, 2)).toEqual(['slow_down', 'slow_down']);
-    expect(polls[1]!.at - polls[0]!.at).toBeGreaterThanOrEqual(6000);
+    expect(polls[1].at - polls[0].at).toBeGreaterThanOrEqual(6000);
     expect(polls.every((p) => !p.early)).toBe(true);
   });
 

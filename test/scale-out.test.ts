@@ -23,7 +23,7 @@ describe('scale-out and fault tolerance', () => {
     sim = await startSimulator({ SIM_INTERVAL_S: '1' });
     const api = () => startService({ redisUrl: redis.url, simulatorUrl: sim.url, role: 'api' });
     [apis, workers] = await Promise.all([Promise.all([api(), api()]), Promise.all([startWorker(), startWorker()])]);
-    kiosk = await KioskSocket.connect(apis[1]!.url);
+    kiosk = await KioskSocket.connect(apis[1].url);
   });
 
   afterAll(async () => {
@@ -35,7 +35,7 @@ describe('scale-out and fault tolerance', () => {
 
   /** Sessions created on the first API process, watched through the second. */
   async function pendingSessions(n: number): Promise<SessionView[]> {
-    const sessions = await Promise.all(Array.from({ length: n }, (_, i) => createSession(apis[0]!.url, { kioskId: `room-${i}` })));
+    const sessions = await Promise.all(Array.from({ length: n }, (_, i) => createSession(apis[0].url, { kioskId: `room-${i}` })));
     for (const s of sessions) expect(await kiosk.watch({ id: s.id })).toMatchObject({ ok: true });
     return sessions;
   }
@@ -52,17 +52,17 @@ describe('scale-out and fault tolerance', () => {
 
   it('delivers every update to a kiosk on another API process', async () => {
     const sessions = await pendingSessions(3);
-    await sim.control.slowDown(sessions[0]!.userCode);
-    await kiosk.next((v) => v.id === sessions[0]!.id && v.interval === 6, 20_000);
+    await sim.control.slowDown(sessions[0].userCode);
+    await kiosk.next((v) => v.id === sessions[0].id && v.interval === 6, 20_000);
     await approveAndAwait(sessions);
-    const statuses = kiosk.updates.filter((v) => v.id === sessions[0]!.id).map((v) => v.status);
+    const statuses = kiosk.updates.filter((v) => v.id === sessions[0].id).map((v) => v.status);
     expect(statuses).toEqual(['pending', 'authorized']);
   });
 
   it('completes every sign-in after a worker is killed with SIGKILL mid-flight', async () => {
     const sessions = await pendingSessions(6);
     await expect.poll(async () => (await pollsOf(sessions)).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(6);
-    await workers[0]!.stop('SIGKILL');
+    await workers[0].stop('SIGKILL');
     await approveAndAwait(sessions);
     workers[0] = await startWorker();
   });
@@ -72,11 +72,11 @@ describe('scale-out and fault tolerance', () => {
     await expect.poll(async () => (await pollsOf(sessions)).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     process.kill(redis.pid, 'SIGSTOP');
     try {
-      await expect.poll(async () => (await fetch(`${apis[0]!.url}/readyz`)).status, { timeout: 15_000 }).toBe(503);
+      await expect.poll(async () => (await fetch(`${apis[0].url}/readyz`)).status, { timeout: 15_000 }).toBe(503);
     } finally {
       process.kill(redis.pid, 'SIGCONT');
     }
-    await expect.poll(async () => (await fetch(`${apis[0]!.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    await expect.poll(async () => (await fetch(`${apis[0].url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
     await approveAndAwait(sessions);
   });
 
@@ -88,7 +88,9 @@ describe('scale-out and fault tolerance', () => {
       .poll(async () => (await pollsOf(sessions)).find((p) => p.outcome === 'rate_limited'), { timeout: 15_000 })
       .toBeDefined()
       .then(async () => (await pollsOf(sessions)).find((p) => p.outcome === 'rate_limited')!);
-    await expect.poll(async () => (await pollsOf(sessions)).filter((p) => p.at > limited.at + 3000).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await pollsOf(sessions)).filter((p) => p.at > limited.at + 3000).length, { timeout: 20_000 })
+      .toBeGreaterThan(0);
     // Polls already on the wire when the 429 arrived may land just after it; none may start later.
     const during = (await pollsOf(sessions)).filter((p) => p.at > limited.at + 250 && p.at < limited.at + 3000);
     expect(during).toEqual([]);

@@ -16,7 +16,11 @@ describe('device sign-in end to end', () => {
   beforeAll(async () => {
     redis = await startRedis();
     sim = await startSimulator({ SIM_INTERVAL_S: '1' });
-    service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, env: { INTEGRATOR_API_KEY: 'integrator-key-0123456789' } });
+    service = await startService({
+      redisUrl: redis.url,
+      simulatorUrl: sim.url,
+      env: { INTEGRATOR_API_KEY: 'integrator-key-0123456789' },
+    });
     kiosk = await KioskSocket.connect(service.url);
   });
 

@@ -47,7 +47,10 @@ describe('starting the service', () => {
     expect(code).toBe(1);
     const lines = service.output().trim().split('\n');
     expect(lines).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^config error: PORT: /), expect.stringMatching(/^config error: TOKEN_ENCRYPTION_KEY: /)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^config error: PORT: /),
+        expect.stringMatching(/^config error: TOKEN_ENCRYPTION_KEY: /),
+      ]),
     );
     expect(service.output()).not.toMatch(/\n\s+at /); // no stack trace
   });

@@ -62,7 +62,7 @@ describe('token lifecycle', () => {
     expect(refreshes.length).toBeGreaterThanOrEqual(3);
     expect(seen.size).toBeGreaterThanOrEqual(3);
     // The first refresh came before the first access token expired.
-    expect(refreshes[0]! - grantedAt).toBeLessThan(ACCESS_TTL_S * 1000);
+    expect(refreshes[0] - grantedAt).toBeLessThan(ACCESS_TTL_S * 1000);
     // The kiosk saw no change: refreshing is invisible to it.
     expect(kiosk.updates.filter((v) => v.id === session.id).map((v) => v.status)).toEqual(['authorized']);
   });
@@ -82,14 +82,18 @@ describe('token lifecycle', () => {
     expect((await token(gone.id)).status).toBe(404);
     // A second sign-in refreshing twice spans more than one refresh cycle of the first.
     const other = await signedIn();
-    await expect.poll(async () => (await refreshesOf(other.userCode)).length, { timeout: 20_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(async () => (await refreshesOf(other.userCode)).length, { timeout: 20_000, interval: 250 })
+      .toBeGreaterThanOrEqual(2);
     expect(await refreshesOf(gone.userCode)).toEqual([]);
   });
 
   it('retries a refresh that failed transiently, and the session stays signed in', async () => {
     const session = await signedIn();
     await sim.control.faults({ endpoint: 'refresh', status: 503, count: 2 });
-    await expect.poll(async () => (await refreshesOf(session.userCode)).length, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await refreshesOf(session.userCode)).length, { timeout: 30_000, interval: 250 })
+      .toBeGreaterThanOrEqual(1);
     const res = await token(session.id);
     expect(res.status).toBe(200);
     expect(await sim.control.peopleMeStatus(((await res.json()) as { accessToken: string }).accessToken)).toBe(200);
@@ -110,7 +114,9 @@ describe('token lifecycle', () => {
   it('keeps no token or device code in plain text anywhere in Redis, in pushes or in logs', async () => {
     const session = await signedIn();
     const pendingOne = await createSession(service.url);
-    await expect.poll(async () => (await refreshesOf(session.userCode)).length, { timeout: 20_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await refreshesOf(session.userCode)).length, { timeout: 20_000, interval: 250 })
+      .toBeGreaterThanOrEqual(1);
     const secrets = [
       ...Object.values(await sim.control.secrets(session.userCode)).flat(),
       (await sim.control.secrets(pendingOne.userCode)).deviceCode,

@@ -42,7 +42,12 @@ function run(events: [number, KioskEvent][], from: KioskState = initialState(T0)
 }
 
 /** A kiosk showing the QR code for sess-1 (created at T0 on a clock in step with the server). */
-const signingIn = () => run([[T0, { type: 'connected' }], [T0, { type: 'start' }], [T0, { type: 'created', session: view('pending') }]]).state;
+const signingIn = () =>
+  run([
+    [T0, { type: 'connected' }],
+    [T0, { type: 'start' }],
+    [T0, { type: 'created', session: view('pending') }],
+  ]).state;
 const signedIn = (at = T0 + 10_000) =>
   step(signingIn(), { type: 'update', session: view('authorized', { updatedAt: iso(at) }) }, at, cfg).state;
 
@@ -59,19 +64,28 @@ describe('starting a sign-in', () => {
   });
 
   it('ignores a second press while the first is in flight', () => {
-    const { effects } = run([[T0, { type: 'start' }], [T0, { type: 'start' }]]);
+    const { effects } = run([
+      [T0, { type: 'start' }],
+      [T0, { type: 'start' }],
+    ]);
     expect(effects).toEqual([{ type: 'create' }]);
   });
 
   it('shows the code and watches the new session', () => {
-    const { state, effects } = run([[T0, { type: 'start' }], [T0, { type: 'created', session: view('pending') }]]);
+    const { state, effects } = run([
+      [T0, { type: 'start' }],
+      [T0, { type: 'created', session: view('pending') }],
+    ]);
     expect(state.screen).toBe('signing-in');
     expect(state.session?.userCode).toBe('123-456');
     expect(effects).toContainEqual({ type: 'watch', id: 'sess-1' });
   });
 
   it('shows the error screen when the session cannot be created, and retries on demand', () => {
-    const failed = run([[T0, { type: 'start' }], [T0, { type: 'create-failed', reason: 'upstream' }]]).state;
+    const failed = run([
+      [T0, { type: 'start' }],
+      [T0, { type: 'create-failed', reason: 'upstream' }],
+    ]).state;
     expect(failed).toMatchObject({ screen: 'error', message: MESSAGES.upstream, busy: false });
     expect(step(failed, { type: 'start' }, T0 + 1000, cfg).effects).toEqual([{ type: 'create' }]);
   });
@@ -117,13 +131,20 @@ describe('session:update → screen', () => {
     const s = signedIn(T0 + 10_000);
     const stale = step(s, { type: 'update', session: view('pending', { updatedAt: iso(T0 + 20_000) }) }, T0 + 20_000, cfg);
     expect(stale.state.screen).toBe('signed-in');
-    const older = step(s, { type: 'update', session: view('authorized', { updatedAt: iso(T0 + 1), profile: null }) }, T0 + 20_000, cfg);
+    const older = step(
+      s,
+      { type: 'update', session: view('authorized', { updatedAt: iso(T0 + 1), profile: null }) },
+      T0 + 20_000,
+      cfg,
+    );
     expect(older.state).toBe(s);
   });
 
   it('stays on a terminal screen whatever arrives late', () => {
     const denied = step(signingIn(), { type: 'update', session: view('denied', { updatedAt: iso(T0 + 1) }) }, T0 + 1, cfg).state;
-    expect(step(denied, { type: 'update', session: view('authorized', { updatedAt: iso(T0 + 2) }) }, T0 + 2, cfg).state).toBe(denied);
+    expect(step(denied, { type: 'update', session: view('authorized', { updatedAt: iso(T0 + 2) }) }, T0 + 2, cfg).state).toBe(
+      denied,
+    );
   });
 });
 
@@ -167,7 +188,10 @@ describe('leaving', () => {
   it('Cancel deletes the pending session and returns to idle', () => {
     const r = step(signingIn(), { type: 'cancel' }, T0 + 1000, cfg);
     expect(r.state).toMatchObject({ screen: 'idle', session: null, notice: NOTICES.cancelled });
-    expect(r.effects).toEqual([{ type: 'unwatch', id: 'sess-1' }, { type: 'delete', id: 'sess-1' }]);
+    expect(r.effects).toEqual([
+      { type: 'unwatch', id: 'sess-1' },
+      { type: 'delete', id: 'sess-1' },
+    ]);
   });
 
   it('Sign out deletes the session and returns to idle', () => {
@@ -245,7 +269,10 @@ describe('parsing', () => {
     expect(parseSessionView(raw)?.profile?.displayName).toBe('Ada Lovelace');
     expect(parseSessionView({ id: 'x', status: 'weird', expiresAt: 'a', updatedAt: 'b' })).toBeNull();
     expect(parseSessionView('nope')).toBeNull();
-    const js = parseSessionView({ ...view('authorized'), profile: { displayName: 'X', emails: [], avatar: 'javascript:alert(1)' } });
+    const js = parseSessionView({
+      ...view('authorized'),
+      profile: { displayName: 'X', emails: [], avatar: 'javascript:alert(1)' },
+    });
     expect(js?.profile?.avatar).toBeNull();
     expect(parseWatchAck({ ok: false, error: { code: 'not_found', message: 'm' } })).toEqual({
       ok: false,

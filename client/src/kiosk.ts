@@ -31,10 +31,7 @@ export type KioskEvent =
   | { type: 'tick' };
 
 export type Effect =
-  | { type: 'create' }
-  | { type: 'delete'; id: string }
-  | { type: 'watch'; id: string }
-  | { type: 'unwatch'; id: string };
+  { type: 'create' } | { type: 'delete'; id: string } | { type: 'watch'; id: string } | { type: 'unwatch'; id: string };
 
 export interface KioskState {
   screen: Screen;
@@ -144,7 +141,17 @@ function toIdle(s: KioskState, now: number, notice: string, effects: Effect[]): 
 /** Leave a live session on the kiosk's initiative: stop watching, and cancel / sign out on the server. */
 function leave(s: KioskState, now: number, notice: string): Step {
   const id = s.session?.id;
-  return toIdle(s, now, notice, id ? [{ type: 'unwatch', id }, { type: 'delete', id }] : []);
+  return toIdle(
+    s,
+    now,
+    notice,
+    id
+      ? [
+          { type: 'unwatch', id },
+          { type: 'delete', id },
+        ]
+      : [],
+  );
 }
 
 function toTerminal(s: KioskState, now: number, screen: Terminal, session: SessionView): KioskState {
@@ -207,7 +214,10 @@ function onTick(s: KioskState, now: number, cfg: KioskConfig): Step {
       const id = s.session.id;
       return {
         state: toTerminal(s, now, 'expired', s.session),
-        effects: [{ type: 'unwatch', id }, { type: 'delete', id }],
+        effects: [
+          { type: 'unwatch', id },
+          { type: 'delete', id },
+        ],
       };
     }
     case 'signed-in':

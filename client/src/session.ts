@@ -4,15 +4,7 @@
  * Hand-written rather than a schema library: the kiosk bundle stays one dependency (socket.io-client).
  */
 
-export const SESSION_STATUSES = [
-  'pending',
-  'authorized',
-  'expired',
-  'denied',
-  'cancelled',
-  'signed_out',
-  'failed',
-] as const;
+export const SESSION_STATUSES = ['pending', 'authorized', 'expired', 'denied', 'cancelled', 'signed_out', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** The part of the Webex `/people/me` answer the kiosk shows. */

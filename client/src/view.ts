@@ -28,7 +28,11 @@ function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 const button = (action: Action, testid: string, label: string, cls: string, extra: Record<string, string | undefined> = {}) =>
-  h('button', { type: 'button', class: cls, 'data-action': action, 'data-testid': testid, 'data-autofocus': '', ...extra }, label);
+  h(
+    'button',
+    { type: 'button', class: cls, 'data-action': action, 'data-testid': testid, 'data-autofocus': '', ...extra },
+    label,
+  );
 
 /** 83_000 → "1:23". */
 export function clock(ms: number): string {
@@ -74,7 +78,12 @@ function signingInScreen(v: SessionView): Child[] {
     h('p', { class: 'uri', 'data-testid': 'verification-uri' }, v.verificationUri),
     h('p', {}, 'and enter the code'),
     h('p', { class: 'code', 'data-testid': 'user-code' }, v.userCode),
-    h('p', { class: 'status', 'data-testid': 'status' }, h('span', { class: 'pulse', 'aria-hidden': 'true' }), 'Waiting for approval on your phone…'),
+    h(
+      'p',
+      { class: 'status', 'data-testid': 'status' },
+      h('span', { class: 'pulse', 'aria-hidden': 'true' }),
+      'Waiting for approval on your phone…',
+    ),
     h(
       'div',
       { class: 'expiry' },
@@ -128,7 +137,9 @@ function build(s: KioskState): Child[] {
     case 'signing-in':
       return s.session ? signingInScreen(s.session) : idleScreen(s);
     case 'signed-in':
-      return signedInScreen(s.session?.profile ?? { displayName: 'Webex user', emails: [], avatar: null, title: null, department: null });
+      return signedInScreen(
+        s.session?.profile ?? { displayName: 'Webex user', emails: [], avatar: null, title: null, department: null },
+      );
     default:
       return resultScreen(s.screen, s.message);
   }
@@ -154,7 +165,11 @@ function announcement(s: KioskState): string {
 function screenKey(s: KioskState): string {
   const v = s.session;
   const shown =
-    s.screen === 'signing-in' ? [v?.id, v?.userCode, v?.verificationUri, v?.qrUrl] : s.screen === 'signed-in' ? [v?.id, JSON.stringify(v?.profile)] : [];
+    s.screen === 'signing-in'
+      ? [v?.id, v?.userCode, v?.verificationUri, v?.qrUrl]
+      : s.screen === 'signed-in'
+        ? [v?.id, JSON.stringify(v?.profile)]
+        : [];
   return JSON.stringify([s.screen, s.busy, s.message, s.notice, ...shown]);
 }
 
@@ -185,9 +200,13 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
     if (btn) onAction(btn.dataset.action as Action);
   });
   // Images fail when the kiosk is cut off from the internet (avatars live on Webex's CDN).
-  main.addEventListener('error', (e) => {
-    if (e.target instanceof HTMLImageElement) e.target.closest('figure, .avatar')?.classList.add('img-failed');
-  }, true);
+  main.addEventListener(
+    'error',
+    (e) => {
+      if (e.target instanceof HTMLImageElement) e.target.closest('figure, .avatar')?.classList.add('img-failed');
+    },
+    true,
+  );
 
   const announce = (text: string) => {
     if (text !== '') live.textContent = text;
@@ -242,9 +261,15 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
     }
     if (timed.idleNote) {
       const warn = left <= WARN_MS;
-      setText(timed.idleNote, warn ? `Signing out in ${clock(left)} — touch the screen to stay signed in.` : 'You will be signed out automatically when the kiosk is left alone.');
+      setText(
+        timed.idleNote,
+        warn
+          ? `Signing out in ${clock(left)} — touch the screen to stay signed in.`
+          : 'You will be signed out automatically when the kiosk is left alone.',
+      );
       timed.idleNote.classList.toggle('warn', warn);
-      if (warn && !warned) announce(`You will be signed out in ${Math.ceil(left / 1000)} seconds. Touch the screen to stay signed in.`);
+      if (warn && !warned)
+        announce(`You will be signed out in ${Math.ceil(left / 1000)} seconds. Touch the screen to stay signed in.`);
       warned = warn;
     }
     setText(timed.autoReturn, `Back to the start in ${Math.ceil(left / 1000)} s`);

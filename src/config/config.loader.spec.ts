@@ -38,8 +38,17 @@ describe('loadConfig', () => {
   });
 
   it('uses real Webex when a client id is set', () => {
-    const config = loadConfig({ WEBEX_CLIENT_ID: 'id', WEBEX_CLIENT_SECRET: 'secret', WEBEX_SCOPES: '  spark:all   spark:people_read ' });
-    expect(config.webex).toMatchObject({ simulated: false, apiBase: 'https://webexapis.com/v1', clientId: 'id', scopes: 'spark:all spark:people_read' });
+    const config = loadConfig({
+      WEBEX_CLIENT_ID: 'id',
+      WEBEX_CLIENT_SECRET: 'secret',
+      WEBEX_SCOPES: '  spark:all   spark:people_read ',
+    });
+    expect(config.webex).toMatchObject({
+      simulated: false,
+      apiBase: 'https://webexapis.com/v1',
+      clientId: 'id',
+      scopes: 'spark:all spark:people_read',
+    });
   });
 
   it('says every problem in production on one line each', () => {
@@ -79,7 +88,9 @@ describe('loadConfig', () => {
     expect(problems({ WEBEX_CLIENT_SECRET: 'a', WEBEX_CLIENT_SECRET_FILE: join(dir, 'secret') })).toEqual([
       expect.stringMatching(/choose one/),
     ]);
-    expect(problems({ INTEGRATOR_API_KEY_FILE: join(dir, 'missing') })).toEqual([expect.stringMatching(/cannot read .* \(ENOENT\)/)]);
+    expect(problems({ INTEGRATOR_API_KEY_FILE: join(dir, 'missing') })).toEqual([
+      expect.stringMatching(/cannot read .* \(ENOENT\)/),
+    ]);
   });
 
   it('keeps previous encryption keys for reading', () => {

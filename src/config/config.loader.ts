@@ -15,10 +15,7 @@ export class ConfigError extends Error {
 export const SIMULATOR_CREDENTIALS = { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
 
 /** `.env` first, the real environment wins over it (the usual dotenv precedence). */
-export function readEnvironment(
-  env: NodeJS.ProcessEnv,
-  dotenvText: string | null,
-): Record<string, string | undefined> {
+export function readEnvironment(env: NodeJS.ProcessEnv, dotenvText: string | null): Record<string, string | undefined> {
   const fromFile = dotenvText ? parseDotenv(dotenvText) : {};
   return { ...fromFile, ...env };
 }

@@ -383,12 +383,14 @@ describe('classifyTransportError', () => {
     },
   );
 
-  it.each([['a string', 'boom'], ['null', null], ['undefined', undefined], ['a plain Error', new Error('odd')]])(
-    'reads %s as a network error rather than failing the sign-in',
-    (_name, err) => {
-      expect(classifyTransportError(err)).toMatchObject({ kind: 'transient', reason: 'network', status: null });
-    },
-  );
+  it.each([
+    ['a string', 'boom'],
+    ['null', null],
+    ['undefined', undefined],
+    ['a plain Error', new Error('odd')],
+  ])('reads %s as a network error rather than failing the sign-in', (_name, err) => {
+    expect(classifyTransportError(err)).toMatchObject({ kind: 'transient', reason: 'network', status: null });
+  });
 
   it('survives a cause chain that loops', () => {
     const a: { message: string; cause?: unknown } = { message: 'a' };
@@ -441,8 +443,9 @@ describe('classifyTransportError against real fetch failures', () => {
     let closedPort = 0;
     await withServer(
       () => undefined,
-      async (port) => {
+      (port) => {
         closedPort = port;
+        return Promise.resolve();
       },
     );
     const err: unknown = await fetch(`http://127.0.0.1:${closedPort}/`).catch((e: unknown) => e);

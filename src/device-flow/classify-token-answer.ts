@@ -30,7 +30,14 @@ const described = z.object({ description: z.string() });
 
 /** RFC 6749 §5.1 says number; some servers send `"3600"`. Anything else is not a lifetime. */
 const seconds = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/).transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?$/)
+      .transform(Number),
+  ])
   .pipe(z.number().nonnegative());
 
 const tokenBody = z.object({
@@ -93,9 +100,7 @@ function classifyErrorCode(code: string | null, description: string, status: num
 /** `fetch` rejected: nothing was answered, so the poll may be repeated after a backoff. */
 export function classifyTransportError(err: unknown): TokenAnswer {
   const chain = causeChain(err);
-  const timedOut = chain.some(
-    (e) => e.name === 'TimeoutError' || (e.code !== undefined && TIMEOUT_CODES.has(e.code)),
-  );
+  const timedOut = chain.some((e) => e.name === 'TimeoutError' || (e.code !== undefined && TIMEOUT_CODES.has(e.code)));
   return {
     kind: 'transient',
     // Unrecognised errors count as network trouble too: the contract keeps the session pending
@@ -107,12 +112,7 @@ export function classifyTransportError(err: unknown): TokenAnswer {
 }
 
 /** undici's own timeouts surface as `TypeError: fetch failed` with one of these codes as cause. */
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 interface ErrorLink {
   name: string | undefined;

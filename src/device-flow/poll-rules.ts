@@ -23,15 +23,10 @@ export interface PollState {
   failures: number; // consecutive transient failures (for backoff)
 }
 
-export function initialPollState(input: {
-  intervalS?: number | null;
-  expiresInS: number;
-  now: number;
-}): PollState {
+export function initialPollState(input: { intervalS?: number | null; expiresInS: number; now: number }): PollState {
   const { intervalS, expiresInS, now } = input;
   // A zero or negative interval would license hammering the endpoint; treat it as missing.
-  const interval =
-    intervalS != null && Number.isFinite(intervalS) && intervalS > 0 ? intervalS : DEFAULT_INTERVAL_S;
+  const interval = intervalS != null && Number.isFinite(intervalS) && intervalS > 0 ? intervalS : DEFAULT_INTERVAL_S;
   return {
     intervalS: interval,
     expiresAt: now + expiresInS * 1000,
@@ -143,11 +138,7 @@ function wait(state: PollState, failures: number, candidate: number): WaitDecisi
   return { kind: 'wait', state: { ...state, failures, nextPollAt }, pauseClientUntil: null };
 }
 
-function finished(
-  status: 'expired' | 'denied' | 'failed',
-  code: string,
-  message: string,
-): Decision {
+function finished(status: 'expired' | 'denied' | 'failed', code: string, message: string): Decision {
   return { kind: 'finished', status, error: { code, message } };
 }
 

@@ -10,9 +10,7 @@ export interface KioskClientEvents {
   'session:unwatch': (payload: unknown) => void;
 }
 
-export type WatchAck =
-  | { ok: true; session: SessionView }
-  | { ok: false; error: { code: string; message: string } };
+export type WatchAck = { ok: true; session: SessionView } | { ok: false; error: { code: string; message: string } };
 
 /** The operators' namespace: every change of every session. */
 export const FLEET_NAMESPACE = '/admin';

@@ -1,14 +1,6 @@
 import { PollState } from '../device-flow/poll-rules';
 
-export const SESSION_STATUSES = [
-  'pending',
-  'authorized',
-  'expired',
-  'denied',
-  'cancelled',
-  'signed_out',
-  'failed',
-] as const;
+export const SESSION_STATUSES = ['pending', 'authorized', 'expired', 'denied', 'cancelled', 'signed_out', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export const KIOSK_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

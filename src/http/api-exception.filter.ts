@@ -32,7 +32,8 @@ export function toApiError(exception: unknown): { status: number; body: ApiError
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const code = status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : status < 500 ? 'invalid_request' : 'internal_error';
+    const code =
+      status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : status < 500 ? 'invalid_request' : 'internal_error';
     return { status, body: { error: { code, message: status === 404 ? 'No such route' : exception.message } } };
   }
   return { status: 500, body: { error: { code: 'internal_error', message: 'Something went wrong on our side' } } };

@@ -32,8 +32,12 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
       [QUEUE_NAMES.refresh]: (id, attempt) => this.tokens.refreshStep(id, attempt.startedCount),
     };
     for (const [queue, handler] of Object.entries(handlers) as [QueueName, StepHandler][]) {
-      const worker = this.jobs.startWorker(queue, handler, this.config.worker, this.redis.blocking(`worker:${queue}`), (id, err) =>
-        this.giveUp(queue, id, err),
+      const worker = this.jobs.startWorker(
+        queue,
+        handler,
+        this.config.worker,
+        this.redis.blocking(`worker:${queue}`),
+        (id, err) => this.giveUp(queue, id, err),
       );
       worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker connection problem'));
     }

@@ -38,15 +38,19 @@ export class JobRepository {
   ) {}
 
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
-    await this.queues[queue].add(queue, { sessionId }, {
-      jobId: sessionId,
-      delay: Math.max(0, at - Date.now()),
-      removeOnComplete: true,
-      // Kept a day so operators can see what failed in the dashboard, then dropped.
-      removeOnFail: { age: 24 * 3600 },
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2_000 },
-    });
+    await this.queues[queue].add(
+      queue,
+      { sessionId },
+      {
+        jobId: sessionId,
+        delay: Math.max(0, at - Date.now()),
+        removeOnComplete: true,
+        // Kept a day so operators can see what failed in the dashboard, then dropped.
+        removeOnFail: { age: 24 * 3600 },
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2_000 },
+      },
+    );
   }
 
   /** Removes a waiting or delayed job. An active one finishes its step and then sees the new status. */
@@ -65,21 +69,17 @@ export class JobRepository {
     connection: Redis,
     onFailed: (sessionId: string, err: Error) => Promise<void>,
   ): Worker {
-    const worker = new Worker<{ sessionId: string }>(
-      queue,
-      async (job, token) => this.runStep(job, token, handler, queue),
-      {
-        connection,
-        prefix: this.prefix,
-        concurrency: settings.concurrency,
-        lockDuration: settings.lockDurationMs,
-        stalledInterval: settings.stalledIntervalMs,
-        // A worker that dies mid-poll leaves a stalled job; another worker must take it over
-        // however many times that happens, rather than failing the sign-in.
-        maxStalledCount: 1_000,
-        limiter: { max: settings.pollRatePerSecond, duration: 1_000 },
-      },
-    );
+    const worker = new Worker<{ sessionId: string }>(queue, async (job, token) => this.runStep(job, token, handler, queue), {
+      connection,
+      prefix: this.prefix,
+      concurrency: settings.concurrency,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
+      // A worker that dies mid-poll leaves a stalled job; another worker must take it over
+      // however many times that happens, rather than failing the sign-in.
+      maxStalledCount: 1_000,
+      limiter: { max: settings.pollRatePerSecond, duration: 1_000 },
+    });
     worker.on('failed', (job, err) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void onFailed(job.data.sessionId, err);
     });

@@ -11,11 +11,7 @@ export class MetricsExchangeRepository {
   ) {}
 
   async publish(processId: string, snapshot: string, ttlMs: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.key(processId), snapshot, 'PX', ttlMs)
-      .sadd(this.indexKey(), processId)
-      .exec();
+    await this.redis.multi().set(this.key(processId), snapshot, 'PX', ttlMs).sadd(this.indexKey(), processId).exec();
   }
 
   /** Snapshots of every process that published recently, except `exceptId`. */

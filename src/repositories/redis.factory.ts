@@ -28,9 +28,7 @@ export class RedisFactory {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all(
-      [...this.clients].map((c) => c.quit().catch(() => c.disconnect())),
-    );
+    await Promise.all([...this.clients].map((c) => c.quit().catch(() => c.disconnect())));
     this.clients.clear();
   }
 

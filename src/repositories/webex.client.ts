@@ -80,7 +80,10 @@ export class WebexClient {
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const { code, description } = webexErrorCode(body);
-      throw new WebexRequestError(`Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(), res.status);
+      throw new WebexRequestError(
+        `Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
+        res.status,
+      );
     }
     const parsed = authorizeSchema.safeParse(body);
     if (!parsed.success) throw new WebexRequestError('Webex answered the sign-in request with an unexpected body', res.status);
@@ -89,7 +92,8 @@ export class WebexClient {
       deviceCode: a.device_code,
       userCode: a.user_code,
       verificationUri: a.verification_uri,
-      verificationUriComplete: a.verification_uri_complete ?? `${a.verification_uri}?user_code=${encodeURIComponent(a.user_code)}`,
+      verificationUriComplete:
+        a.verification_uri_complete ?? `${a.verification_uri}?user_code=${encodeURIComponent(a.user_code)}`,
       expiresInS: a.expires_in,
       intervalS: a.interval ?? null,
     };
@@ -119,10 +123,15 @@ export class WebexClient {
   async getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
     let res: Response;
     try {
-      res = await this.request('people', `${this.opts.apiBase}/people/me`, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      }, signal);
+      res = await this.request(
+        'people',
+        `${this.opts.apiBase}/people/me`,
+        {
+          method: 'GET',
+          headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        },
+        signal,
+      );
     } catch (err) {
       return { kind: 'error', transient: true, description: describeTransport(err) };
     }
@@ -130,11 +139,15 @@ export class WebexClient {
     if (res.status === 401) return { kind: 'unauthorized' };
     if (res.status === 429) return { kind: 'rate_limited', retryAfter: res.headers.get('retry-after') };
     if (!res.ok) {
-      return { kind: 'error', transient: res.status >= 500, description: `HTTP ${res.status} ${webexErrorCode(body).description}`.trim() };
+      return {
+        kind: 'error',
+        transient: res.status >= 500,
+        description: `HTTP ${res.status} ${webexErrorCode(body).description}`.trim(),
+      };
     }
     const parsed = profileSchema.safeParse(body);
     if (!parsed.success) return { kind: 'error', transient: false, description: 'unexpected /people/me body' };
-    return { kind: 'ok', profile: parsed.data as Profile };
+    return { kind: 'ok', profile: parsed.data };
   }
 
   private async tokenRequest(
@@ -160,11 +173,16 @@ export class WebexClient {
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<Response> {
-    return this.request(endpoint, `${this.opts.apiBase}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
-      body: new URLSearchParams(form).toString(),
-    }, signal);
+    return this.request(
+      endpoint,
+      `${this.opts.apiBase}${path}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+        body: new URLSearchParams(form).toString(),
+      },
+      signal,
+    );
   }
 
   private async request(endpoint: WebexEndpoint, url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {

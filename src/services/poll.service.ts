@@ -47,7 +47,12 @@ export class PollService {
     if (!polling) return { kind: 'later', at: now }; // someone changed it meanwhile: re-read and decide again
     const answer = await this.webex.pollToken(this.crypto.decrypt(stored.sealedDeviceCode ?? '', `device:${id}`));
     this.metrics.polls.inc({ answer: answerLabel(answer) });
-    return this.apply(id, polling.poll, decide(polling.poll, answer, this.clock.now(), () => this.clock.random()), attempt);
+    return this.apply(
+      id,
+      polling.poll,
+      decide(polling.poll, answer, this.clock.now(), () => this.clock.random()),
+      attempt,
+    );
   }
 
   /** Persists the poll's start before calling Webex, so a crash mid-call cannot lead to an early retry. */
@@ -74,7 +79,9 @@ export class PollService {
         });
         if (!result?.changed) return DONE;
         const at = decision.state.nextPollAt;
-        return decision.pauseClientUntil ? { kind: 'paused', at, pauseMs: decision.pauseClientUntil - now } : { kind: 'later', at };
+        return decision.pauseClientUntil
+          ? { kind: 'paused', at, pauseMs: decision.pauseClientUntil - now }
+          : { kind: 'later', at };
       }
       case 'granted': {
         const sealed = this.tokens.seal(id, decision.tokens);

@@ -33,7 +33,13 @@ export class ProfileService {
     if (answer.kind === 'ok') {
       const result = await this.store.transition(id, (cur) => {
         if (cur.record.status !== 'pending' || cur.record.stage !== 'profile') return null;
-        const record: SessionRecord = { ...cur.record, status: 'authorized', profile: answer.profile, error: null, updatedAt: now };
+        const record: SessionRecord = {
+          ...cur.record,
+          status: 'authorized',
+          profile: answer.profile,
+          error: null,
+          updatedAt: now,
+        };
         return { record, ttlMs: retentionMs(record, now) };
       });
       if (result?.changed) {
@@ -50,7 +56,10 @@ export class ProfileService {
       return { kind: 'later', at: now + backoff };
     }
     const description = answer.kind === 'error' ? answer.description : answer.kind;
-    await this.fail(id, { code: 'profile_unavailable', message: `Signed in, but Webex did not give the profile (${description}).` });
+    await this.fail(id, {
+      code: 'profile_unavailable',
+      message: `Signed in, but Webex did not give the profile (${description}).`,
+    });
     return { kind: 'done' };
   }
 

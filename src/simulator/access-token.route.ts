@@ -1,12 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { applyFault } from './fault.responder';
-import {
-  basicCredentials,
-  formString,
-  isFormRequest,
-  sameSecret,
-  type ClientCredentials,
-} from './request-input';
+import { basicCredentials, formString, isFormRequest, sameSecret, type ClientCredentials } from './request-input';
 import type { SimulatorCore } from './simulator.core';
 import { sendWebexError } from './webex-error';
 
@@ -55,7 +49,11 @@ function refresh(core: SimulatorCore, res: Response, refreshToken: string, clien
     refreshTokenTtlS: settings.refreshTokenTtlS,
     rotate: settings.rotateRefreshToken,
   });
-  core.recordRefresh({ userCode: result.ok ? result.userCode : null, at: core.now(), outcome: result.ok ? 'ok' : 'invalid_grant' });
+  core.recordRefresh({
+    userCode: result.ok ? result.userCode : null,
+    at: core.now(),
+    outcome: result.ok ? 'ok' : 'invalid_grant',
+  });
   if (!result.ok) {
     core.stats.refreshFailures += 1;
     sendWebexError(res, 400, 'invalid_grant', REFUSAL_WORDING[result.reason]);
@@ -73,8 +71,5 @@ function clientCredentials(req: Request): ClientCredentials | null {
 }
 
 function validClient(core: SimulatorCore, client: ClientCredentials): boolean {
-  return (
-    sameSecret(client.clientId, core.settings.clientId) &&
-    sameSecret(client.clientSecret, core.settings.clientSecret)
-  );
+  return sameSecret(client.clientId, core.settings.clientId) && sameSecret(client.clientSecret, core.settings.clientSecret);
 }

@@ -8,7 +8,11 @@ import { queryString } from './request-input';
  */
 export function avatarRoute(req: Request, res: Response): void {
   const raw = queryString(req.query, 'initials') ?? '';
-  const initials = raw.replace(/[^A-Za-z]/g, '').slice(0, 2).toUpperCase() || '?';
+  const initials =
+    raw
+      .replace(/[^A-Za-z]/g, '')
+      .slice(0, 2)
+      .toUpperCase() || '?';
   const hue = [...initials].reduce((sum, ch) => sum + ch.charCodeAt(0) * 37, 0) % 360;
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160">` +

@@ -175,9 +175,7 @@ describe('POST /v1/device/token: client authentication and grant type', () => {
     const parent = express();
     parent.use(express.json());
     parent.use('/sim', t.sim.app);
-    const mounted = await request(parent)
-      .post('/sim/v1/device/authorize')
-      .send({ client_id: 'sim-client-id', scope: SCOPES });
+    const mounted = await request(parent).post('/sim/v1/device/authorize').send({ client_id: 'sim-client-id', scope: SCOPES });
     expectWebexError(mounted, 400, 'invalid_request');
   });
 

@@ -159,12 +159,7 @@ function pending(core: SimulatorCore, res: Response, session: SimSession, early:
   if (requested || (early && core.settings.enforceInterval)) {
     if (requested) session.slowDownsRequested -= 1;
     session.intervalS += SLOW_DOWN_STEP_S;
-    sendWebexError(
-      res,
-      400,
-      'slow_down',
-      `Polling too frequently. Wait at least ${session.intervalS} seconds between requests.`,
-    );
+    sendWebexError(res, 400, 'slow_down', `Polling too frequently. Wait at least ${session.intervalS} seconds between requests.`);
     return { status: 400, outcome: 'slow_down' };
   }
   sendWebexError(res, 428, 'authorization_pending', 'The user has not yet approved the request.');

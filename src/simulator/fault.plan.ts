@@ -25,9 +25,7 @@ export const faultRequestSchema = z.union([
 
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
 
-export type Fault =
-  | { kind: 'status'; status: 429 | 500 | 503; retryAfterS: number | null }
-  | { kind: 'delay'; delayMs: number };
+export type Fault = { kind: 'status'; status: 429 | 500 | 503; retryAfterS: number | null } | { kind: 'delay'; delayMs: number };
 
 interface QueuedFault {
   readonly fault: Fault;

@@ -43,12 +43,7 @@ function holdUnlessClosed(res: Response, ms: number): Promise<boolean> {
  * to be answered normally, unless its client gave up meanwhile: then it is
  * dropped, so a timed-out poll cannot silently consume an approved code.
  */
-export async function applyFault(
-  plan: FaultPlan,
-  stats: SimStats,
-  target: FaultEndpoint,
-  res: Response,
-): Promise<FaultResult> {
+export async function applyFault(plan: FaultPlan, stats: SimStats, target: FaultEndpoint, res: Response): Promise<FaultResult> {
   const fault = plan.take(target);
   if (fault === null) return { kind: 'none' };
   stats.faultsInjected += 1;

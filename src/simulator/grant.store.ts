@@ -36,8 +36,7 @@ interface AccessEntry {
 }
 
 export type RefreshResult =
-  | { ok: true; body: WebexTokenBody; userCode: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'wrong_client' };
+  { ok: true; body: WebexTokenBody; userCode: string } | { ok: false; reason: 'unknown' | 'expired' | 'wrong_client' };
 
 /** Access and refresh tokens, each looked up in O(1). */
 export class GrantStore {
@@ -67,12 +66,7 @@ export class GrantStore {
    * A refresh. Like Webex, earlier access tokens stay valid until their own
    * expiry; with rotation the old refresh token stops working.
    */
-  refreshWith(
-    refreshToken: string,
-    clientId: string,
-    now: number,
-    ttl: TokenLifetimes & { rotate: boolean },
-  ): RefreshResult {
+  refreshWith(refreshToken: string, clientId: string, now: number, ttl: TokenLifetimes & { rotate: boolean }): RefreshResult {
     const grant = this.refresh.get(refreshToken);
     if (grant === undefined) return { ok: false, reason: 'unknown' };
     if (grant.clientId !== clientId) return { ok: false, reason: 'wrong_client' };

@@ -19,13 +19,48 @@ export interface SimPerson {
 }
 
 const FIRST_NAMES = [
-  'Amara', 'Ben', 'Chen', 'Dana', 'Elif', 'Farid', 'Greta', 'Hiro', 'Ines', 'Jonas',
-  'Kavya', 'Luca', 'Maya', 'Nils', 'Olga', 'Priya', 'Rafael', 'Sofia', 'Tomas', 'Yara',
+  'Amara',
+  'Ben',
+  'Chen',
+  'Dana',
+  'Elif',
+  'Farid',
+  'Greta',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kavya',
+  'Luca',
+  'Maya',
+  'Nils',
+  'Olga',
+  'Priya',
+  'Rafael',
+  'Sofia',
+  'Tomas',
+  'Yara',
 ] as const;
 const LAST_NAMES = [
-  'Andersen', 'Barros', 'Costa', 'Dubois', 'Eriksson', 'Fischer', 'Garcia', 'Haddad',
-  'Ito', 'Kowalski', 'Larsen', 'Moreau', 'Nakamura', 'Okafor', 'Patel', 'Rossi',
-  'Schmidt', 'Tanaka', 'Varga', 'Weber',
+  'Andersen',
+  'Barros',
+  'Costa',
+  'Dubois',
+  'Eriksson',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ito',
+  'Kowalski',
+  'Larsen',
+  'Moreau',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Varga',
+  'Weber',
 ] as const;
 const TITLES = ['Product Designer', 'Field Engineer', 'Account Manager', 'Site Lead'] as const;
 const DEPARTMENTS = ['Design', 'Engineering', 'Sales', 'Operations'] as const;
@@ -58,11 +93,7 @@ function emailFor(firstName: string, lastName: string): string {
  * A full person: missing fields are derived from the display name so that an
  * approval with only a name still yields a consistent profile.
  */
-export function buildPerson(
-  overrides: Partial<SimPerson>,
-  avatarUrl: (initials: string) => string,
-  nowMs: number,
-): SimPerson {
+export function buildPerson(overrides: Partial<SimPerson>, avatarUrl: (initials: string) => string, nowMs: number): SimPerson {
   const displayName = overrides.displayName?.trim() || randomDisplayName();
   const { firstName, lastName } = splitName(displayName);
   const initials = `${firstName.charAt(0)}${lastName.charAt(0)}`.toUpperCase();
@@ -90,7 +121,5 @@ export function buildPerson(
 }
 
 function withoutUndefined(fields: Partial<SimPerson>): Partial<SimPerson> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Partial<SimPerson>;
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }

@@ -39,10 +39,7 @@ export function makeTestSim(settings: Partial<SimulatorSettings> = {}): TestSim 
   return { sim, clock, logLines };
 }
 
-export function basicAuth(
-  id: string = DEFAULT_SETTINGS.clientId,
-  secret: string = DEFAULT_SETTINGS.clientSecret,
-): string {
+export function basicAuth(id: string = DEFAULT_SETTINGS.clientId, secret: string = DEFAULT_SETTINGS.clientSecret): string {
   return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 }
 
@@ -53,10 +50,7 @@ export interface Authorized {
 }
 
 export async function authorize(http: Agent): Promise<Authorized> {
-  const res = await http
-    .post('/v1/device/authorize')
-    .type('form')
-    .send({ client_id: DEFAULT_SETTINGS.clientId, scope: SCOPES });
+  const res = await http.post('/v1/device/authorize').type('form').send({ client_id: DEFAULT_SETTINGS.clientId, scope: SCOPES });
   if (res.status !== 200) throw new Error(`authorize answered ${res.status}`);
   const body = res.body as Record<string, unknown>;
   return { deviceCode: String(body['device_code']), userCode: String(body['user_code']), body };

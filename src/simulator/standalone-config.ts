@@ -24,10 +24,7 @@ const SECONDS_VARS = {
   SIM_REFRESH_TOKEN_TTL_S: 'refreshTokenTtlS',
 } as const;
 
-const wholeNumber = z
-  .string()
-  .regex(/^\d+$/, 'expected a whole number')
-  .transform(Number);
+const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
 
 const envSchema = z.object({
   SIM_PORT: wholeNumber.pipe(z.number().max(65_535, 'expected a port from 0 to 65535')).optional(),

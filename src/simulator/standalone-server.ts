@@ -30,10 +30,7 @@ function hostForUrl(host: string): string {
  * Listens first and builds the simulator second: with `SIM_PORT=0` the default
  * public URL depends on the port the OS picked.
  */
-export async function startStandaloneServer(
-  config: StandaloneConfig,
-  logger: (line: string) => void,
-): Promise<RunningSimulator> {
+export async function startStandaloneServer(config: StandaloneConfig, logger: (line: string) => void): Promise<RunningSimulator> {
   const server = createServer();
   const address = await listen(server, config.port, config.host);
   const publicUrl = config.publicUrl ?? `http://localhost:${address.port}`;

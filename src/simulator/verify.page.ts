@@ -99,10 +99,7 @@ export function renderResult(result: VerifyResult, displayName?: string): string
 <p>${displayName === undefined ? '' : `Welcome, ${escapeHtml(displayName)}. `}You can put your phone away.</p>`,
       );
     case 'denied':
-      return layout(
-        'Declined',
-        `<h1 class="no">Declined</h1><p>The kiosk was not given access to your account.</p>`,
-      );
+      return layout('Declined', `<h1 class="no">Declined</h1><p>The kiosk was not given access to your account.</p>`);
     case 'unknown':
       return layout(
         'Unknown code',

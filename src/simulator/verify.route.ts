@@ -11,9 +11,7 @@ const UNKNOWN_CODE = 'That code is unknown or expired.';
 export function verifyRouter(core: SimulatorCore): Router {
   const router = Router();
   router.get('/verify', (req, res) => showVerify(core, req, res));
-  router.post('/verify', urlencoded({ extended: false, limit: '8kb' }), (req, res) =>
-    decide(core, req, res),
-  );
+  router.post('/verify', urlencoded({ extended: false, limit: '8kb' }), (req, res) => decide(core, req, res));
   return router;
 }
 

@@ -47,10 +47,7 @@ describe('POST /verify', () => {
   it('approves with the typed name, which then reaches the kiosk', async () => {
     const { t, http } = setUp();
     const { userCode, deviceCode } = await authorize(http);
-    const res = await http
-      .post('/verify')
-      .type('form')
-      .send({ userCode, displayName: 'Dorothy Vaughan', decision: 'approve' });
+    const res = await http.post('/verify').type('form').send({ userCode, displayName: 'Dorothy Vaughan', decision: 'approve' });
     expect(res.status).toBe(200);
     expect(res.text).toContain("You're signed in on the kiosk");
     expect(res.text).toContain('Dorothy Vaughan');
@@ -101,7 +98,10 @@ describe('mounted under a parent app', () => {
     parent.use('/sim', t.sim.app);
     const http = request(parent);
 
-    const auth = await http.post('/sim/v1/device/authorize').type('form').send({ client_id: 'sim-client-id', scope: 'spark:all' });
+    const auth = await http
+      .post('/sim/v1/device/authorize')
+      .type('form')
+      .send({ client_id: 'sim-client-id', scope: 'spark:all' });
     const { device_code: deviceCode, user_code: userCode, verification_uri_complete: link } = auth.body as Record<string, string>;
     const page = await http.get(new URL(link ?? '').pathname + new URL(link ?? '').search);
     expect(page.text).toContain(userCode);
@@ -121,6 +121,6 @@ describe('GET /avatar.svg', () => {
     const { http } = setUp();
     const res = await http.get('/avatar.svg?initials=AL');
     expect(res.type).toBe('image/svg+xml');
-    expect(res.body.toString()).toContain('>AL</text>');
+    expect(String(res.body)).toContain('>AL</text>');
   });
 });

@@ -17,16 +17,10 @@ export function webexErrorBody(message: string, description: string): WebexError
   return { message, errors: [{ description }], trackingId: newTrackingId() };
 }
 
-export function sendWebexError(
-  res: Response,
-  status: number,
-  message: string,
-  description: string,
-): void {
+export function sendWebexError(res: Response, status: number, message: string, description: string): void {
   const body = webexErrorBody(message, description);
   res.status(status).set('TrackingID', body.trackingId).json(body);
 }
 
 /** Webex's wording for a missing, unknown or expired bearer token. */
-export const INVALID_ACCESS_TOKEN_MESSAGE =
-  'The request requires a valid access token set in the Authorization request header.';
+export const INVALID_ACCESS_TOKEN_MESSAGE = 'The request requires a valid access token set in the Authorization request header.';

@@ -112,7 +112,7 @@ function errorHandler(err: unknown, req: Request, res: Response, next: NextFunct
 
 function httpStatusOf(err: unknown): number {
   if (typeof err === 'object' && err !== null && 'status' in err) {
-    const status = (err as { status: unknown }).status;
+    const status = err.status;
     if (typeof status === 'number' && status >= 400 && status < 600) return status;
   }
   return 500;

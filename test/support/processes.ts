@@ -27,8 +27,8 @@ export function runNode(script: string, env: Record<string, string>): RunningPro
     output += chunk.toString();
     for (const w of waiters) w();
   };
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
     proc,

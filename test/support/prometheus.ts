@@ -15,12 +15,12 @@ export function parsePrometheus(text: string): Sample[] {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not Prometheus text: ${line}`);
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key!] = value!;
+    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key] = value!;
     // Like Prometheus (Go's ParseFloat), NaN and Inf are read case-insensitively.
-    const raw = match[3]!.toLowerCase();
+    const raw = match[3].toLowerCase();
     const value = raw === 'nan' ? NaN : raw === '+inf' || raw === 'inf' ? Infinity : raw === '-inf' ? -Infinity : Number(raw);
     if (Number.isNaN(value) && raw !== 'nan') throw new Error(`bad value: ${line}`);
-    samples.push({ name: match[1]!, labels, value });
+    samples.push({ name: match[1], labels, value });
   }
   return samples;
 }
