@@ -59,6 +59,8 @@ export class SessionRepository {
       .hset(key, { rev: '1', data: JSON.stringify(record), device: sealedDeviceCode })
       .pexpire(key, ttlMs)
       .zadd(this.indexKey(), Date.now() + ttlMs, record.id)
+      // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
+      .zremrangebyscore(this.indexKey(), '-inf', Date.now())
       .exec();
   }
 

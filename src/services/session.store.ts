@@ -11,6 +11,8 @@ export interface TransitionResult {
   before: SessionRecord;
   after: SessionRecord;
   changed: boolean;
+  /** The session as stored after the transition, to chain another one without a read. */
+  stored: StoredSession;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -36,19 +38,24 @@ export class SessionStore {
     this.push.sessionChanged(toView(record));
   }
 
-  /** Applies `transition` atomically; re-reads and re-decides when another process won the race. */
-  async transition(id: string, transition: Transition): Promise<TransitionResult | null> {
+  /**
+   * Applies `transition` atomically; re-reads and re-decides when another process won the race.
+   * `known` is the state the caller just read or wrote: trying it first saves a read on the poll path.
+   */
+  async transition(id: string, transition: Transition, known?: StoredSession): Promise<TransitionResult | null> {
+    let current: StoredSession | null | undefined = known;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.sessions.get(id);
+      current ??= await this.sessions.get(id);
       if (!current) return null;
       const change = transition(current);
-      if (!change) return { before: current.record, after: current.record, changed: false };
+      if (!change) return { before: current.record, after: current.record, changed: false, stored: current };
       const result = await this.sessions.update(id, current.rev, change);
       if (result === 'missing') return null;
       if (result === 'ok') {
         this.afterChange(current.record, change.record);
-        return { before: current.record, after: change.record, changed: true };
+        return { before: current.record, after: change.record, changed: true, stored: applied(current, change) };
       }
+      current = undefined;
     }
     throw new Error(`session changed concurrently ${MAX_ATTEMPTS} times in a row`);
   }
@@ -60,4 +67,13 @@ export class SessionStore {
       this.metrics.sessionsEnded.inc({ outcome: after.status });
     }
   }
+}
+
+function applied(current: StoredSession, change: SessionChange): StoredSession {
+  return {
+    record: change.record,
+    rev: current.rev + 1,
+    sealedDeviceCode: change.sealedDeviceCode === undefined ? current.sealedDeviceCode : change.sealedDeviceCode,
+    sealedTokens: change.sealedTokens === undefined ? current.sealedTokens : change.sealedTokens,
+  };
 }
