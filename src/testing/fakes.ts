@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { TokenAnswer } from '../device-flow/token-answer';
+import { Profile, SessionView } from '../domain/session';
+import { ClockRepository } from '../repositories/clock.repository';
+import { CryptoRepository } from '../repositories/crypto.repository';
+import { JobRepository, QueueName } from '../repositories/job.repository';
+import { LockRepository } from '../repositories/lock.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { PushRepository } from '../repositories/push.repository';
+import { SessionChange, SessionRepository, StoredSession } from '../repositories/session.repository';
+import { DeviceAuthorization, ProfileAnswer, WebexClient } from '../repositories/webex.client';
+
+/**
+ * Stateful in-memory stand-ins for the repositories, for unit specs of the services: they behave
+ * like the real ones (compare-and-set included) instead of counting calls.
+ */
+export class FakeSessionRepository {
+  readonly rows = new Map<string, StoredSession>();
+
+  create(record: StoredSession['record'], sealedDeviceCode: string): Promise<void> {
+    this.rows.set(record.id, { record, rev: 1, sealedDeviceCode, sealedTokens: null });
+    return Promise.resolve();
+  }
+
+  get(id: string): Promise<StoredSession | null> {
+    const row = this.rows.get(id);
+    return Promise.resolve(row ? structuredClone(row) : null);
+  }
+
+  update(id: string, rev: number, change: SessionChange): Promise<'ok' | 'conflict' | 'missing'> {
+    const row = this.rows.get(id);
+    if (!row) return Promise.resolve('missing');
+    if (row.rev !== rev) return Promise.resolve('conflict');
+    this.rows.set(id, {
+      record: structuredClone(change.record),
+      rev: rev + 1,
+      sealedDeviceCode: change.sealedDeviceCode === undefined ? row.sealedDeviceCode : change.sealedDeviceCode,
+      sealedTokens: change.sealedTokens === undefined ? row.sealedTokens : change.sealedTokens,
+    });
+    return Promise.resolve('ok');
+  }
+}
+
+export class FakePush {
+  readonly views: SessionView[] = [];
+  sessionChanged(view: SessionView): void {
+    this.views.push(structuredClone(view));
+  }
+}
+
+export class FakeClock extends ClockRepository {
+  constructor(public time = Date.UTC(2026, 0, 1)) {
+    super();
+  }
+  override now(): number {
+    return this.time;
+  }
+  override random(): number {
+    return 0.5;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Webex, scripted: answers are taken in order; `onPoll` runs while a poll is "on the wire". */
+export class FakeWebex {
+  readonly tokenAnswers: TokenAnswer[] = [];
+  readonly refreshAnswers: TokenAnswer[] = [];
+  readonly profileAnswers: ProfileAnswer[] = [];
+  polls = 0;
+  onPoll: (() => Promise<void>) | null = null;
+
+  authorize(): Promise<DeviceAuthorization> {
+    return Promise.resolve({
+      deviceCode: 'DEVICE-CODE-SECRET',
+      userCode: 'ABCD2345',
+      verificationUri: 'https://example.test/verify',
+      verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
+      expiresInS: 300,
+      intervalS: 2,
+    });
+  }
+
+  async pollToken(): Promise<TokenAnswer> {
+    this.polls += 1;
+    if (this.onPoll) await this.onPoll();
+    return this.tokenAnswers.shift() ?? { kind: 'pending' };
+  }
+  refresh(): Promise<TokenAnswer> {
+    return Promise.resolve(
+      this.refreshAnswers.shift() ?? { kind: 'transient', reason: 'network', status: null, description: 'no script' },
+    );
+  }
+  getProfile(): Promise<ProfileAnswer> {
+    return Promise.resolve(this.profileAnswers.shift() ?? { kind: 'ok', profile: PERSON });
+  }
+}
+
+export class FakeJobs {
+  readonly scheduled: Array<{ queue: QueueName; id: string; at: number }> = [];
+  readonly cancelled: Array<{ queue: QueueName; id: string }> = [];
+  schedule(queue: QueueName, id: string, at: number): Promise<void> {
+    this.scheduled.push({ queue, id, at });
+    return Promise.resolve();
+  }
+  cancel(queue: QueueName, id: string): Promise<void> {
+    this.cancelled.push({ queue, id });
+    return Promise.resolve();
+  }
+}
+
+export class FakeLocks {
+  private readonly held = new Set<string>();
+  tryAcquire(name: string): Promise<(() => Promise<void>) | null> {
+    if (this.held.has(name)) return Promise.resolve(null);
+    this.held.add(name);
+    return Promise.resolve(() => {
+      this.held.delete(name);
+      return Promise.resolve();
+    });
+  }
+}
+
+export const PERSON: Profile = { id: 'person-1', displayName: 'Ada Lovelace', emails: ['ada@example.com'] };
+
+/** The fakes typed as what the services inject (they match structurally, minus private fields). */
+export function fakeRepositories(clock = new FakeClock()) {
+  const sessions = new FakeSessionRepository();
+  const push = new FakePush();
+  const webex = new FakeWebex();
+  const jobs = new FakeJobs();
+  const locks = new FakeLocks();
+  return {
+    clock,
+    sessions,
+    push,
+    webex,
+    jobs,
+    locks,
+    crypto: new CryptoRepository([randomBytes(32)]),
+    metrics: new MetricsRepository(),
+    as: {
+      sessions: sessions as unknown as SessionRepository,
+      push: push as unknown as PushRepository,
+      webex: webex as unknown as WebexClient,
+      jobs: jobs as unknown as JobRepository,
+      locks: locks as unknown as LockRepository,
+    },
+  };
+}
