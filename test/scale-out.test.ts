@@ -73,6 +73,10 @@ describe('scale-out and fault tolerance', () => {
     process.kill(redis.pid, 'SIGSTOP');
     try {
       await expect.poll(async () => (await fetch(`${apis[0].url}/readyz`)).status, { timeout: 15_000 }).toBe(503);
+      // A kiosk asking meanwhile gets a clear, retryable error, not a hang or a stack trace.
+      const res = await fetch(`${apis[0].url}/api/sessions`, { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
     } finally {
       process.kill(redis.pid, 'SIGCONT');
     }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError } from '../domain/errors';
+import { isRedisUnavailable } from '../repositories/redis.factory';
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -35,6 +36,12 @@ export function toApiError(exception: unknown): { status: number; body: ApiError
     const code =
       status === 404 ? 'not_found' : status === 401 ? 'unauthorized' : status < 500 ? 'invalid_request' : 'internal_error';
     return { status, body: { error: { code, message: status === 404 ? 'No such route' : exception.message } } };
+  }
+  if (isRedisUnavailable(exception)) {
+    return {
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'The service cannot reach its store; try again shortly' } },
+    };
   }
   return { status: 500, body: { error: { code: 'internal_error', message: 'Something went wrong on our side' } } };
 }

@@ -48,3 +48,12 @@ function baseOptions(name: string): RedisOptions {
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
   };
 }
+
+/** True for ioredis's ways of saying "Redis is not answering right now" (as opposed to a bug). */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET/.test(err.message)
+  );
+}
