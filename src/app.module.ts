@@ -121,7 +121,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(loggerOptions(config)),
-        BullModule.forRoot({ connection: redis.blocking('queues'), prefix: keyPrefix(config) }),
+        BullModule.forRoot({ connection: redis.command('queues'), prefix: keyPrefix(config) }),
         BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
         ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],

@@ -58,6 +58,20 @@ export class JobRepository {
     await this.queues[queue].remove(sessionId).catch(() => 0);
   }
 
+  /**
+   * Webex rate limits are per client id (a 429 means "no call at all for Retry-After"), so a pause
+   * stops every queue on every worker: BullMQ's rate limit lives in Redis, shared by all of them.
+   */
+  async pauseAll(ms: number): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.rateLimit(Math.max(1, Math.ceil(ms)))));
+  }
+
+  /** How long the pause set by `pauseAll` still runs, 0 when there is none. */
+  async pausedForMs(): Promise<number> {
+    // A manual rate limit sets the limiter counter to MAX_SAFE_INTEGER, which no real job count reaches.
+    return Math.max(0, await this.queues[QUEUE_NAMES.poll].getRateLimitTtl(Number.MAX_SAFE_INTEGER));
+  }
+
   async counts(queue: QueueName): Promise<Record<string, number>> {
     return this.queues[queue].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
   }
@@ -69,7 +83,7 @@ export class JobRepository {
     connection: Redis,
     onFailed: (sessionId: string, err: Error) => Promise<void>,
   ): Worker {
-    const worker = new Worker<{ sessionId: string }>(queue, async (job, token) => this.runStep(job, token, handler, queue), {
+    const worker = new Worker<{ sessionId: string }>(queue, async (job, token) => this.runStep(job, token, handler), {
       connection,
       prefix: this.prefix,
       concurrency: settings.concurrency,
@@ -94,17 +108,12 @@ export class JobRepository {
     this.workers.length = 0;
   }
 
-  private async runStep(
-    job: Job<{ sessionId: string }>,
-    token: string | undefined,
-    handler: StepHandler,
-    queue: QueueName,
-  ): Promise<void> {
+  private async runStep(job: Job<{ sessionId: string }>, token: string | undefined, handler: StepHandler): Promise<void> {
     const sessionId = typeof job.data?.sessionId === 'string' ? job.data.sessionId : null;
     if (!sessionId) return; // malformed job data: nothing to do, let it complete and be removed
     const outcome = await handler(sessionId, { startedCount: job.attemptsStarted });
     if (outcome.kind === 'done') return;
-    if (outcome.kind === 'paused') await this.queues[queue].rateLimit(outcome.pauseMs);
+    if (outcome.kind === 'paused') await this.pauseAll(outcome.pauseMs);
     await job.moveToDelayed(Math.max(outcome.at, Date.now()), token);
     throw new DelayedError();
   }

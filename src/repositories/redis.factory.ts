@@ -10,13 +10,14 @@ export class RedisFactory {
 
   constructor(private readonly url: string) {}
 
-  /** For BullMQ workers, queues, the Socket.IO adapter subscriber: waits for Redis to return. */
+  /** For BullMQ workers and the Socket.IO adapter subscriber: block, and wait for Redis to return. */
   blocking(name: string): Redis {
     return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: null }));
   }
 
   /**
-   * For request-path commands: gives up after a few retries while Redis is unreachable, and after
+   * For request-path commands (and BullMQ queues, which never block): gives up after a few retries
+   * while Redis is unreachable, and after
    * a few seconds when it is reachable but stalled, so HTTP answers 503 instead of hanging.
    */
   command(name: string): Redis {

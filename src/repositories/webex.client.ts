@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { classifyTokenAnswer, classifyTransportError, webexErrorCode } from '../device-flow/classify-token-answer';
+import {
+  classifyTokenAnswer,
+  classifyTransportError,
+  parseRetryAfter,
+  webexErrorCode,
+} from '../device-flow/classify-token-answer';
+import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { Profile } from '../domain/session';
 
@@ -37,11 +43,15 @@ export class WebexRequestError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number | null },
   ) {
     super(message, options);
     this.name = 'WebexRequestError';
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
+
+  /** Set on HTTP 429: how long Webex asked every caller with this client id to wait. */
+  readonly retryAfterMs: number | null;
 }
 
 // RFC 8628 §3.2. Webex always sends verification_uri_complete; the fallback keeps us working if not.
@@ -80,9 +90,14 @@ export class WebexClient {
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const { code, description } = webexErrorCode(body);
+      const retryAfterMs =
+        res.status === 429 ? (parseRetryAfter(res.headers.get('retry-after'), this.now()) ?? DEFAULT_RETRY_AFTER_MS) : null;
       throw new WebexRequestError(
         `Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
         res.status,
+        {
+          retryAfterMs,
+        },
       );
     }
     const parsed = authorizeSchema.safeParse(body);

@@ -134,6 +134,28 @@ describe('PollService', () => {
     expect(t.sessions.rows.get(view.id)!.record.status).toBe('pending');
   });
 
+  it('a 429 on /people/me pauses every queue and retries the profile after Retry-After', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    t.webex.profileAnswers.push({ kind: 'rate_limited', retryAfter: '9' });
+    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'paused', at: t.clock.now() + 9000, pauseMs: 9000 });
+    expect(t.sessions.rows.get(view.id)!.record).toMatchObject({ status: 'pending', stage: 'profile' });
+    t.clock.advance(9000);
+    expect(await t.polls.step(view.id, 2)).toEqual({ kind: 'done' });
+    expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
+    expect(t.webex.polls).toBe(1);
+  });
+
+  it('starts no sign-in while Webex has the client id paused', async () => {
+    const t = setUp();
+    await t.jobs.pauseAll(5000);
+    await expect(t.api.create({})).rejects.toMatchObject({ code: 'upstream_error', httpStatus: 502 });
+    t.clock.advance(5000);
+    await expect(t.api.create({})).resolves.toMatchObject({ status: 'pending' });
+  });
+
   it('ends as failed and deletes the tokens when the refresh token is refused', async () => {
     const t = setUp();
     const view = await t.api.create({});

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { parseRetryAfter } from '../device-flow/classify-token-answer';
+import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { retentionMs, SessionError, SessionRecord } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { StepOutcome } from '../repositories/job.repository';
@@ -48,9 +50,13 @@ export class ProfileService {
       }
       return { kind: 'done' };
     }
+    if (answer.kind === 'rate_limited') {
+      const pauseMs = parseRetryAfter(answer.retryAfter, now) ?? DEFAULT_RETRY_AFTER_MS;
+      return { kind: 'paused', at: now + pauseMs, pauseMs };
+    }
     const stored = await this.store.get(id);
     const grantedAt = stored?.record.grantedAt ?? now;
-    const retryable = answer.kind === 'rate_limited' || (answer.kind === 'error' && answer.transient);
+    const retryable = answer.kind === 'error' && answer.transient;
     if (retryable && now - grantedAt < PROFILE_DEADLINE_MS) {
       const backoff = Math.min(1_000 * 2 ** Math.min(attempt, 6), 30_000);
       return { kind: 'later', at: now + backoff };

@@ -9,7 +9,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { WebexClient, WebexRequestError } from '../repositories/webex.client';
+import { DeviceAuthorization, WebexClient, WebexRequestError } from '../repositories/webex.client';
 import { SessionStore } from './session.store';
 
 export const createSessionSchema = z
@@ -35,10 +35,7 @@ export class SessionService {
   async create(body: unknown): Promise<SessionView> {
     const input = createSessionSchema.safeParse(body ?? {});
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
-    const authorization = await this.webex.authorize().catch((err: unknown) => {
-      if (err instanceof WebexRequestError) throw new UpstreamError(err.message, { cause: err });
-      throw err;
-    });
+    const authorization = await this.authorize();
     const now = this.clock.now();
     // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits.
     const id = randomBytes(16).toString('base64url');
@@ -66,6 +63,21 @@ export class SessionService {
     this.metrics.sessionsCreated.inc();
     this.logger.log({ sessionId: id, kioskId: record.kioskId }, 'sign-in started');
     return toView(record);
+  }
+
+  /** `/device/authorize`, unless Webex asked this client id to wait (a 429 on any endpoint). */
+  private async authorize(): Promise<DeviceAuthorization> {
+    const pausedMs = await this.jobs.pausedForMs();
+    if (pausedMs > 0) {
+      throw new UpstreamError(`Webex asked this service to slow down; try again in ${Math.ceil(pausedMs / 1000)} s`);
+    }
+    try {
+      return await this.webex.authorize();
+    } catch (err) {
+      if (!(err instanceof WebexRequestError)) throw err;
+      if (err.retryAfterMs !== null) await this.jobs.pauseAll(err.retryAfterMs);
+      throw new UpstreamError(err.message, { cause: err });
+    }
   }
 
   async get(id: string): Promise<SessionView> {

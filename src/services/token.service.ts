@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { TokenAnswer, TokenSet } from '../device-flow/token-answer';
 import { NotFoundError, ServiceUnavailableError } from '../domain/errors';
 import { retentionMs, SessionRecord } from '../domain/session';
@@ -91,6 +92,9 @@ export class TokenService {
       if (this.isFreshEnough(tokens, stored.record)) {
         return { accessToken: tokens.accessToken, expiresAt: tokens.accessExpiresAt };
       }
+      if ((await this.jobs.pausedForMs()) > 0) {
+        throw new ServiceUnavailableError('Webex asked this service to slow down; try again shortly');
+      }
       const result = await this.refreshNow(id);
       if (result === 'ended') throw new NotFoundError('There is no live token for this session');
       if (result === 'retry') throw new ServiceUnavailableError('Webex could not refresh the token; try again shortly');
@@ -138,6 +142,7 @@ export class TokenService {
     }
     if (answer.kind === 'transient' || answer.kind === 'rate_limited') {
       this.metrics.refreshes.inc({ outcome: answer.kind });
+      if (answer.kind === 'rate_limited') await this.jobs.pauseAll(answer.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
       this.logger.warn({ sessionId: id, answer: answer.kind }, 'token refresh failed, will retry');
       return 'retry';
     }

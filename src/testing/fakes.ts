@@ -108,6 +108,15 @@ export class FakeJobs {
     this.cancelled.push({ queue, id });
     return Promise.resolve();
   }
+  pausedUntil = 0;
+  constructor(private readonly clock: { now(): number }) {}
+  pauseAll(ms: number): Promise<void> {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    return Promise.resolve();
+  }
+  pausedForMs(): Promise<number> {
+    return Promise.resolve(Math.max(0, this.pausedUntil - this.clock.now()));
+  }
 }
 
 export class FakeLocks {
@@ -129,7 +138,7 @@ export function fakeRepositories(clock = new FakeClock()) {
   const sessions = new FakeSessionRepository();
   const push = new FakePush();
   const webex = new FakeWebex();
-  const jobs = new FakeJobs();
+  const jobs = new FakeJobs(clock);
   const locks = new FakeLocks();
   return {
     clock,
