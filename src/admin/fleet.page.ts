@@ -8,6 +8,7 @@ export const FLEET_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kiosk fleet · Kiosk Sign-in</title>
+<link rel="icon" href="data:,">
 <style>
   :root { color-scheme: dark; --bg:#0b1220; --panel:#121b2e; --line:#22304d; --text:#e8edf7; --muted:#8b9bb8;
     --pending:#f5b942; --authorized:#3ccf91; --bad:#ff6b6b; --neutral:#7b8db0; }
@@ -89,18 +90,28 @@ export const FLEET_PAGE = `<!doctype html>
     auth: (cb) => fetch('/admin/kiosks/ticket', { cache: 'no-store' }).then((r) => r.json()).then((t) => cb({ ticket: t.ticket }), () => cb({})),
   });
   const conn = (state, label) => { el('conn').dataset.state = state; el('conn').textContent = label; };
-  socket.on('connect', () => {
-    conn('online', 'live');
-    socket.emit('fleet:snapshot', (snap) => {
-      if (!snap || !snap.sessions) return;
-      sessions.clear();
-      for (const s of snap.sessions) sessions.set(s.id, s);
+  // A snapshot is read from Redis while pushes keep arriving: keep whichever copy is newer.
+  const newer = (a, b) => !b || Date.parse(a.updatedAt) >= Date.parse(b.updatedAt);
+  function loadSnapshot() {
+    socket.timeout(10000).emit('fleet:snapshot', (err, snap) => {
+      if (err || !snap || !snap.sessions) { if (socket.connected) setTimeout(loadSnapshot, 3000); return; }
+      const taken = Date.parse(snap.generatedAt);
+      for (const [id, s] of sessions) if (Date.parse(s.updatedAt) < taken) sessions.delete(id);
+      for (const s of snap.sessions) if (newer(s, sessions.get(s.id))) sessions.set(s.id, s);
       render();
     });
+  }
+  socket.on('connect', () => {
+    conn('online', 'live');
+    loadSnapshot();
   });
   socket.on('disconnect', () => conn('offline', 'offline — reconnecting'));
-  socket.on('connect_error', () => conn('offline', 'offline — reconnecting'));
-  socket.on('fleet:session', (s) => { sessions.set(s.id, s); render(); });
+  socket.on('connect_error', () => {
+    conn('offline', 'offline — reconnecting');
+    // A refused handshake (no ticket: the ticket fetch failed) is not retried by socket.io itself.
+    if (!socket.active) setTimeout(() => socket.connect(), 5000);
+  });
+  socket.on('fleet:session', (s) => { if (newer(s, sessions.get(s.id))) { sessions.set(s.id, s); render(); } });
   setInterval(tick, 1000);
   render();
 })();

@@ -130,7 +130,9 @@ export async function openKiosk(
     },
     stillSameDocument: async () => (await page.evaluate('window.__kioskTestMarker')) === 'same-document',
     clickAndCreate: async (id) => {
-      const created = page.waitForResponse((res) => res.request().method() === 'POST' && new URL(res.url()).pathname === '/api/sessions');
+      const created = page.waitForResponse(
+        (res) => res.request().method() === 'POST' && new URL(res.url()).pathname === '/api/sessions',
+      );
       await testid(id).click();
       const res = await created;
       if (res.status() !== 201) throw new Error(`POST /api/sessions answered ${res.status()}: ${await res.text()}`);
@@ -144,9 +146,13 @@ export async function openKiosk(
 export async function imageLoaded(page: Page, testid: string, timeoutMs = 10_000): Promise<void> {
   // A string expression: it runs in the page, and this project's tsconfig has no DOM types.
   const selector = JSON.stringify(`img[data-testid="${testid}"]`);
-  await page.waitForFunction(`(() => { const img = document.querySelector(${selector}); return img !== null && img.complete && img.naturalWidth > 0; })()`, undefined, {
-    timeout: timeoutMs,
-  });
+  await page.waitForFunction(
+    `(() => { const img = document.querySelector(${selector}); return img !== null && img.complete && img.naturalWidth > 0; })()`,
+    undefined,
+    {
+      timeout: timeoutMs,
+    },
+  );
 }
 
 /**
@@ -182,6 +188,119 @@ export function sessionReads(requests: RecordedRequest[], id: string): RecordedR
 /** Anything that looks like polling: a GET of any session, or Socket.IO's long-polling transport. */
 export function pollingRequests(requests: RecordedRequest[]): RecordedRequest[] {
   return requests.filter(
-    (r) => (r.method === 'GET' && /^\/api\/sessions\/[^/?]+(\?|$)/.test(r.path)) || /^\/socket\.io\/.*transport=polling/.test(r.path),
+    (r) =>
+      (r.method === 'GET' && /^\/api\/sessions\/[^/?]+(\?|$)/.test(r.path)) || /^\/socket\.io\/.*transport=polling/.test(r.path),
   );
+}
+
+/** The operator pages (`/admin/*`) are photographed at a desktop size. */
+export const DASHBOARD_VIEWPORT = { width: 1600, height: 1000 } as const;
+
+/** The Basic credentials `startService` gives the service's `/admin/*` pages. */
+export const OPS_CREDENTIALS = { username: 'ops', password: 'correct-horse-battery' } as const;
+
+export interface AdminPage {
+  page: Page;
+  context: BrowserContext;
+  /** The status of the page's own document (401 without credentials), or null if none arrived. */
+  status: number | null;
+  /** That answer's headers (lower-case names). */
+  headers: Record<string, string>;
+  /** Why the navigation failed, if it did (Chromium fails a Basic challenge it has no credentials for). */
+  navigationError: string | null;
+  /** Every HTTP request the page made, in order (WebSockets are in `sockets`). */
+  requests: RecordedRequest[];
+  sockets: string[];
+  /** Every text frame the page's WebSockets received, in order. */
+  framesReceived: string[];
+  /** Every text frame the page's WebSockets sent, in order. */
+  framesSent: string[];
+  /** Console errors, uncaught exceptions and crashes, as readable lines. */
+  errors: string[];
+  navigations: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an operator page (`/admin/kiosks`, `/admin/queues`) in a fresh context, with or without
+ * HTTP Basic credentials, recording what the page does as `openKiosk` does for kiosks.
+ */
+export async function openAdmin(
+  browser: Browser,
+  baseUrl: string,
+  path: string,
+  opts: { credentials?: { username: string; password: string } | null; viewport?: { width: number; height: number } } = {},
+): Promise<AdminPage> {
+  const credentials = opts.credentials === undefined ? OPS_CREDENTIALS : opts.credentials;
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? DASHBOARD_VIEWPORT,
+    deviceScaleFactor: 1,
+    ...(credentials ? { httpCredentials: { ...credentials } } : {}),
+  });
+  const page = await context.newPage();
+  const origin = new URL(baseUrl).origin;
+  const requests: RecordedRequest[] = [];
+  const sockets: string[] = [];
+  const framesReceived: string[] = [];
+  const framesSent: string[] = [];
+  const errors: string[] = [];
+  const navigations: string[] = [];
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    requests.push({
+      method: req.method(),
+      url: req.url(),
+      path: url.origin === origin ? `${url.pathname}${url.search}` : req.url(),
+      resourceType: req.resourceType(),
+      at: Date.now(),
+    });
+  });
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (frame) => {
+      if (typeof frame.payload === 'string') framesReceived.push(frame.payload);
+    });
+    ws.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string') framesSent.push(frame.payload);
+    });
+  });
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const where = msg.location().url;
+    errors.push(`console.error: ${msg.text()}${where ? ` (${where})` : ''}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.stack ?? err.message}`));
+  page.on('crash', () => errors.push('page crashed'));
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations.push(frame.url());
+  });
+  // The document's own answer, seen even when the navigation then fails: without credentials
+  // Chromium answers a Basic challenge by failing it (net::ERR_INVALID_AUTH_CREDENTIALS).
+  const target = `${baseUrl}${path}`;
+  let answer: { status: number; headers: Record<string, string> } | null = null;
+  page.on('response', (res) => {
+    if (answer === null && res.request().isNavigationRequest() && res.url() === target) {
+      answer = { status: res.status(), headers: res.headers() };
+    }
+  });
+  let navigationError: string | null = null;
+  try {
+    await page.goto(target, { waitUntil: 'load' });
+  } catch (err) {
+    navigationError = err instanceof Error ? err.message : String(err);
+  }
+  return {
+    page,
+    context,
+    status: (answer as { status: number } | null)?.status ?? null,
+    headers: (answer as { headers: Record<string, string> } | null)?.headers ?? {},
+    navigationError,
+    requests,
+    sockets,
+    framesReceived,
+    framesSent,
+    errors,
+    navigations,
+    close: () => context.close(),
+  };
 }

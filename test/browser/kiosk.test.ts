@@ -160,7 +160,9 @@ describe('kiosk page in Chromium', () => {
   it('signs out back to idle, and the session is signed_out', async () => {
     const kiosk = await kioskPage();
     const session = await signIn(kiosk);
-    const deleted = kiosk.page.waitForRequest((r) => r.method() === 'DELETE' && new URL(r.url()).pathname === `/api/sessions/${session.id}`);
+    const deleted = kiosk.page.waitForRequest(
+      (r) => r.method() === 'DELETE' && new URL(r.url()).pathname === `/api/sessions/${session.id}`,
+    );
     await kiosk.page.locator('[data-testid="sign-out"]').click();
     await kiosk.waitForScreen('idle');
     await deleted;

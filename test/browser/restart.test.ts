@@ -47,7 +47,10 @@ describe('kiosk page across a service restart', () => {
 
       const killed = await service.stop('SIGKILL');
       expect(killed).toBeNull(); // no exit code: it died of the signal, nothing ran on the way out
-      await kiosk.page.waitForSelector('[data-testid="connection"][data-state="offline"]', { state: 'attached', timeout: 15_000 });
+      await kiosk.page.waitForSelector('[data-testid="connection"][data-state="offline"]', {
+        state: 'attached',
+        timeout: 15_000,
+      });
       expect(await kiosk.screen()).toBe('signing-in');
       expect(await kiosk.text('user-code')).toBe(session.userCode);
 
@@ -60,7 +63,10 @@ describe('kiosk page across a service restart', () => {
       await sim.control.approve(session.userCode, 'Ada Lovelace');
       await kiosk.waitForScreen('signed-in', 30_000);
       expect(await kiosk.text('profile-name')).toBe('Ada Lovelace');
-      expect(await readSession(url, session.id)).toMatchObject({ status: 'authorized', profile: { displayName: 'Ada Lovelace' } });
+      expect(await readSession(url, session.id)).toMatchObject({
+        status: 'authorized',
+        profile: { displayName: 'Ada Lovelace' },
+      });
 
       // Never reloaded, never polled: the state came over the new socket (ack or push).
       expect(await kiosk.stillSameDocument()).toBe(true);
@@ -75,7 +81,59 @@ describe('kiosk page across a service restart', () => {
       const host = new URL(url).host;
       const outage = (line: string) =>
         line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
-        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') && line.includes(`(http://${host}/`));
+        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') &&
+          line.includes(`(http://${host}/`));
+      expect(kiosk.errors.filter((line) => !outage(line))).toEqual([]);
+    } finally {
+      await kiosk.close();
+    }
+  });
+
+  it('loads a QR code that failed while the service was down again once the connection is back', async () => {
+    // Reuses the service the test above left running (started here if this test runs alone).
+    if (!service || service.proc.exitCode !== null || service.proc.signalCode !== null) {
+      service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, port: await freePort(), env });
+    }
+    const { port, url } = service;
+    const kiosk = await openKiosk(browser, url, { query: { kiosk: 'lobby-2' } });
+    try {
+      await kiosk.online();
+      // The first load of the QR code fails as it would with the service unreachable; later loads pass.
+      let qrLoads = 0;
+      await kiosk.page.route(/\/api\/sessions\/[^/?]+\/qr\.svg$/, (route) =>
+        ++qrLoads === 1 ? route.abort('connectionrefused') : route.continue(),
+      );
+      const session = await kiosk.clickAndCreate('sign-in');
+      await kiosk.waitForScreen('signing-in');
+      await kiosk.page.waitForSelector('figure.qr.img-failed', { state: 'attached', timeout: 10_000 });
+      await kiosk.markDocument();
+
+      expect(await service.stop('SIGKILL')).toBeNull();
+      await kiosk.page.waitForSelector('[data-testid="connection"][data-state="offline"]', {
+        state: 'attached',
+        timeout: 15_000,
+      });
+      // Still failed: nothing retries while the service is away.
+      expect(qrLoads).toBe(1);
+      service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, port, env });
+      expect(service.url).toBe(url);
+      await kiosk.online(20_000);
+
+      await imageLoaded(kiosk.page, 'qr');
+      expect(await kiosk.page.evaluate(`document.querySelector('figure.qr').classList.contains('img-failed')`)).toBe(false);
+      expect(qrLoads).toBe(2);
+      expect(kiosk.requests.filter((r) => r.resourceType === 'image' && r.path === session.qrUrl)).toHaveLength(2);
+      // The same screen, same document: the image was reloaded, not the page.
+      expect(await kiosk.screen()).toBe('signing-in');
+      expect(await kiosk.stillSameDocument()).toBe(true);
+      expect(kiosk.navigations).toHaveLength(1);
+
+      // The only errors are the browser's reports of the outage (and of the refused QR load).
+      const host = new URL(url).host;
+      const outage = (line: string) =>
+        line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
+        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') &&
+          line.includes(`(http://${host}/`));
       expect(kiosk.errors.filter((line) => !outage(line))).toEqual([]);
     } finally {
       await kiosk.close();
