@@ -43,13 +43,13 @@ describe('operator pages in Chromium (API and worker as separate processes)', ()
 
   // DOM reads as string expressions: they run in the page, and this project's tsconfig has no DOM types.
   const counts = (page: Page) =>
-    page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-testid="counts"] .count[data-status]')]
-      .map((c) => [c.dataset.status, c.querySelector('b') ? Number(c.querySelector('b').textContent) : null]))`) as Promise<
+    page.evaluate<
       Record<string, number | null>
-    >;
+    >(`Object.fromEntries([...document.querySelectorAll('[data-testid="counts"] .count[data-status]')]
+      .map((c) => [c.dataset.status, c.querySelector('b') ? Number(c.querySelector('b').textContent) : null]))`);
 
   const row = (page: Page, id: string) =>
-    page.evaluate(`(() => {
+    page.evaluate<{ kiosk: string; status: string; person: string } | null>(`(() => {
       const tr = document.querySelector('[data-testid="sessions"] tr[data-session=' + ${JSON.stringify(JSON.stringify(id))} + ']');
       if (!tr) return null;
       return {
@@ -57,7 +57,7 @@ describe('operator pages in Chromium (API and worker as separate processes)', ()
         status: tr.querySelector('td.status').textContent.trim(),
         person: tr.querySelector('td[data-testid="person"]').textContent.trim(),
       };
-    })()`) as Promise<{ kiosk: string; status: string; person: string } | null>;
+    })()`);
 
   const items = (page: Page, testid: string) => page.locator(`[data-testid="${testid}"] li`).allTextContents();
 
