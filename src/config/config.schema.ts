@@ -73,14 +73,14 @@ export const envSchema = z.object({
     .default('spark:all meeting:recordings_read'),
   WEBEX_TIMEOUT_MS: positiveInt.default(10_000),
   DASHBOARD_USER: z.string().min(1).optional(),
-  DASHBOARD_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  DASHBOARD_PASSWORD: z.string().min(1).optional(),
   DASHBOARD_ALLOW_ACTIONS: z.stringbool().default(false),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: z
     .string()
     .optional()
     .transform((s, ctx) => parseKeyList(s, ctx)),
-  INTEGRATOR_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  INTEGRATOR_API_KEY: z.string().min(1).optional(),
   WORKER_CONCURRENCY: positiveInt.max(10_000).default(50),
   POLL_RATE_LIMIT: positiveInt.default(1000),
   WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
