@@ -12,9 +12,10 @@ import { MetricsRepository } from '../repositories/metrics.repository';
 import { DeviceAuthorization, WebexClient, WebexRequestError } from '../repositories/webex.client';
 import { SessionStore } from './session.store';
 
-export const createSessionSchema = z
-  .object({ kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$').optional() })
-  .strict();
+// Unknown fields are ignored rather than refused: kiosks of a newer version may send more.
+export const createSessionSchema = z.object({
+  kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$').optional(),
+});
 
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 
