@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KioskSocket } from './support/kiosk-socket';
-import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from './support/processes';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './support/stack';
 
 /** Every bad input gets the contract's JSON error and changes nothing. */
 describe('bad input', () => {
-  let redis: TestRedis;
-  let sim: Simulator;
-  let service: Service;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    sim = await startSimulator();
-    service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url });
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    await sim?.stop();
-    redis?.stop();
-  });
+  const t = useStack();
 
   async function post(body: string, contentType = 'application/json') {
-    const res = await fetch(`${service.url}/api/sessions`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const res = await fetch(`${t.service.url}/api/sessions`, { method: 'POST', headers: { 'content-type': contentType }, body });
     return {
       status: res.status,
       type: res.headers.get('content-type'),
@@ -30,7 +15,7 @@ describe('bad input', () => {
   }
 
   async function authorizations(): Promise<number> {
-    return (await sim.control.stats()).authorizations;
+    return (await t.sim.control.stats()).authorizations;
   }
 
   it.each([
@@ -59,14 +44,14 @@ describe('bad input', () => {
   });
 
   it('accepts an empty body and a missing kioskId', async () => {
-    const res = await fetch(`${service.url}/api/sessions`, { method: 'POST' });
+    const res = await fetch(`${t.service.url}/api/sessions`, { method: 'POST' });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ kioskId: null, status: 'pending' });
   });
 
   it.each(['GET', 'DELETE'])('answers 404 JSON for %s of an unknown session', async (method) => {
     for (const id of ['AAAAAAAAAAAAAAAAAAAAAA', 'not-an-id', '..%2F..%2Fetc', 'x'.repeat(300)]) {
-      const res = await fetch(`${service.url}/api/sessions/${id}`, { method });
+      const res = await fetch(`${t.service.url}/api/sessions/${id}`, { method });
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
     }
@@ -74,33 +59,28 @@ describe('bad input', () => {
 
   it('answers 404 JSON for the QR of an unknown session and for unknown API routes', async () => {
     for (const path of ['/api/sessions/AAAAAAAAAAAAAAAAAAAAAA/qr.svg', '/api/nothing-here']) {
-      const res = await fetch(`${service.url}${path}`);
+      const res = await fetch(`${t.service.url}${path}`);
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
     }
   });
 
   it('answers a failed Webex authorize with 502 JSON', async () => {
-    await sim.control.faults({ endpoint: 'authorize', status: 503, count: 1 });
+    await t.sim.control.faults({ endpoint: 'authorize', status: 503, count: 1 });
     const answer = await post('{}');
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('upstream_error');
   });
 
   it('acks a bad or unknown session:watch with an error', async () => {
-    const kiosk = await KioskSocket.connect(service.url);
-    try {
-      for (const payload of [null, 'abc', { id: 5 }, {}]) {
-        expect(await kiosk.watch(payload)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-      }
-      expect(await kiosk.watch({ id: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    } finally {
-      kiosk.close();
+    for (const payload of [null, 'abc', { id: 5 }, {}]) {
+      expect(await t.kiosk.watch(payload)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     }
+    expect(await t.kiosk.watch({ id: 'AAAAAAAAAAAAAAAAAAAAAA' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('keeps the integrator API closed without a configured key', async () => {
-    const res = await fetch(`${service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA/token`, {
+    const res = await fetch(`${t.service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA/token`, {
       headers: { authorization: 'Bearer x' },
     });
     expect(res.status).toBe(404);

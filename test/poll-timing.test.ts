@@ -1,41 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../src/domain/session';
-import { createSession, KioskSocket } from './support/kiosk-socket';
-import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from './support/processes';
+import { createSession } from './support/kiosk-socket';
+import { useStack } from './support/stack';
 
 /**
  * The simulator records every poll with its arrival time; these tests read that record to prove
  * the service paces itself exactly as RFC 8628 §3.5 and Webex demand.
  */
 describe('poll timing as the simulator saw it', () => {
-  let redis: TestRedis;
-  let sim: Simulator;
-  let service: Service;
-  let kiosk: KioskSocket;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    sim = await startSimulator({ SIM_INTERVAL_S: '1' });
-    service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url });
-    kiosk = await KioskSocket.connect(service.url);
-  });
-
-  afterAll(async () => {
-    kiosk?.close();
-    await service?.stop();
-    await sim?.stop();
-    redis?.stop();
-  });
+  const t = useStack({ sim: { SIM_INTERVAL_S: '1' } });
 
   async function watched(expiresInS = 60): Promise<SessionView> {
-    await sim.control.settings({ expiresInS });
-    const session = await createSession(service.url);
-    await kiosk.watch({ id: session.id });
+    await t.sim.control.settings({ expiresInS });
+    const session = await createSession(t.service.url);
+    await t.kiosk.watch({ id: session.id });
     return session;
   }
 
   async function pollsOf(userCode: string) {
-    return (await sim.control.polls()).filter((p) => p.userCode === userCode);
+    return (await t.sim.control.polls()).filter((p) => p.userCode === userCode);
   }
 
   it('waits the interval before the first poll and between polls, and stops after the grant', async () => {
@@ -44,8 +27,8 @@ describe('poll timing as the simulator saw it', () => {
     await expect
       .poll(async () => (await pollsOf(session.userCode)).length, { timeout: 10_000, interval: 200 })
       .toBeGreaterThanOrEqual(3);
-    await sim.control.approve(session.userCode);
-    await kiosk.next((v) => v.id === session.id && v.status === 'authorized');
+    await t.sim.control.approve(session.userCode);
+    await t.kiosk.next((v) => v.id === session.id && v.status === 'authorized');
     const polls = await pollsOf(session.userCode);
     const createdAt = Date.parse(session.createdAt);
     expect(polls[0].at - createdAt).toBeGreaterThanOrEqual(1000);
@@ -56,10 +39,10 @@ describe('poll timing as the simulator saw it', () => {
 
   it('adds 5 s to the interval on each slow_down, for that poll and all later ones', async () => {
     const session = await watched(14);
-    await sim.control.slowDown(session.userCode, 2);
-    const slowed = await kiosk.next((v) => v.id === session.id && v.interval === 11, 20_000);
+    await t.sim.control.slowDown(session.userCode, 2);
+    const slowed = await t.kiosk.next((v) => v.id === session.id && v.interval === 11, 20_000);
     expect(slowed.status).toBe('pending');
-    await kiosk.next((v) => v.id === session.id && v.status === 'expired', 20_000);
+    await t.kiosk.next((v) => v.id === session.id && v.status === 'expired', 20_000);
     const polls = await pollsOf(session.userCode);
     expect(polls.map((p) => p.outcome).slice(0, 2)).toEqual(['slow_down', 'slow_down']);
     expect(polls[1].at - polls[0].at).toBeGreaterThanOrEqual(6000);
@@ -68,7 +51,7 @@ describe('poll timing as the simulator saw it', () => {
 
   it('expires by the local clock and polls no more', async () => {
     const session = await watched(3);
-    const expired = await kiosk.next((v) => v.id === session.id && v.status === 'expired', 15_000);
+    const expired = await t.kiosk.next((v) => v.id === session.id && v.status === 'expired', 15_000);
     expect(expired.error).toMatchObject({ code: 'expired_token' });
     const polls = await pollsOf(session.userCode);
     const expiresAt = Date.parse(session.expiresAt);
@@ -77,7 +60,7 @@ describe('poll timing as the simulator saw it', () => {
   });
 
   it('nothing polled after a terminal state, and nothing early, across all sign-ins', async () => {
-    const stats = await sim.control.stats();
+    const stats = await t.sim.control.stats();
     expect(stats.polls).toBeGreaterThan(0);
     expect(stats.earlyPolls).toBe(0);
     expect(stats.afterTerminal).toBe(0);
