@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ArgsError, parseArgs, workloadDefaults } from './args';
+
+describe('parseArgs', () => {
+  it('runs both standard workloads by default', () => {
+    const { workloads, help } = parseArgs([]);
+    expect(help).toBe(false);
+    expect(workloads.map((w) => w.name)).toEqual(['fleet', 'surge']);
+    const [fleet, surge] = workloads;
+    expect(fleet).toMatchObject({ kiosks: 10_000, signing: 1_000, intervalS: 2, arrivals: 'steady', workers: 0, floor: true });
+    expect(surge).toMatchObject({ kiosks: 10_000, signing: 10_000, intervalS: 30, arrivals: 'burst' });
+  });
+
+  it('reads both --flag value and --flag=value', () => {
+    const [w] = parseArgs([
+      '--workload',
+      'fleet',
+      '--kiosks=200',
+      '--signing',
+      '50',
+      '--interval=3',
+      '--duration',
+      '20',
+      '--workers',
+      '2',
+    ]).workloads;
+    expect(w).toMatchObject({ name: 'fleet', kiosks: 200, signing: 50, intervalS: 3, durationS: 20, workers: 2 });
+  });
+
+  it('scales the surge decisions with its duration unless --think is given', () => {
+    expect(parseArgs(['--workload', 'surge', '--duration', '60']).workloads[0]).toMatchObject({ thinkMinS: 30, thinkMaxS: 60 });
+    expect(parseArgs(['--workload', 'surge', '--think', '10-20']).workloads[0]).toMatchObject({ thinkMinS: 10, thinkMaxS: 20 });
+  });
+
+  it('a smaller surge gets as many kiosks as sign-ins', () => {
+    expect(parseArgs(['--workload', 'surge', '--signing', '500']).workloads[0]).toMatchObject({ kiosks: 500, signing: 500 });
+  });
+
+  it('caps fleet signing at the kiosk count when only --kiosks is given', () => {
+    expect(parseArgs(['--workload', 'fleet', '--kiosks', '300']).workloads[0]).toMatchObject({ kiosks: 300, signing: 300 });
+  });
+
+  it('takes switches', () => {
+    const [w] = parseArgs(['--workload=fleet', '--no-floor', '--cpu-prof', '--seed', '7']).workloads;
+    expect(w).toMatchObject({ floor: false, cpuProf: true, seed: 7 });
+    expect(parseArgs(['--help']).help).toBe(true);
+  });
+
+  it('refuses bad input with a clear message', () => {
+    expect(() => parseArgs(['--workload', 'storm'])).toThrow(/fleet, surge or all/);
+    expect(() => parseArgs(['--kiosks', '-5'])).toThrow(ArgsError);
+    expect(() => parseArgs(['--kiosks', '1.5'])).toThrow(/whole number/);
+    expect(() => parseArgs(['--kiosks'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--interval', '0'])).toThrow(/at least 1/);
+    expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option/);
+    expect(() => parseArgs(['--no-floor=yes'])).toThrow(/takes no value/);
+    expect(() => parseArgs(['--think', '40-5'])).toThrow(/MIN must not exceed MAX/);
+    expect(() => parseArgs(['--deny-share', '0.7', '--expire-share', '0.5'])).toThrow(/must not exceed 1/);
+    expect(() => parseArgs(['--workload', 'fleet', '--kiosks', '10', '--signing', '20'])).toThrow(/cannot exceed/);
+  });
+
+  it('allows --workers 0 (one ROLE=all process)', () => {
+    expect(parseArgs(['--workers', '0']).workloads[0].workers).toBe(0);
+  });
+});
+
+describe('workloadDefaults', () => {
+  it('is the issue’s fleet and surge', () => {
+    expect(workloadDefaults('fleet')).toMatchObject({ thinkMinS: 5, thinkMaxS: 40, denyShare: 0.1, expireShare: 0.1 });
+    expect(workloadDefaults('surge')).toMatchObject({ thinkMinS: 90, thinkMaxS: 180, durationS: 180 });
+  });
+});

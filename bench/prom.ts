@@ -1,0 +1,65 @@
+/** A few figures from the service's own `GET /metrics` (Prometheus text). Pure. */
+
+/** Value of the first sample of `name` whose labels include all of `labels`, or null. */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = new Map<string, string>();
+    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) {
+      const n = Number(m[4]);
+      return Number.isFinite(n) ? n : null;
+    }
+  }
+  return null;
+}
+
+/** Sum of a histogram's `_sum` (or `_count`) over all its label sets matching `labels`. */
+export function sumOver(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = new Map<string, string>();
+    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) total += Number(m[4]) || 0;
+  }
+  return total;
+}
+
+export interface ServiceMetrics {
+  /** Event-loop delay of the API (or ROLE=all) process as prom-client measures it, ms. */
+  eventLoopLagMs: { mean: number | null; p50: number | null; p99: number | null; max: number | null };
+  /** Mean duration of `POST /device/token` as the service timed it (queueing in its own event loop included), ms. */
+  tokenRequestMeanMs: number | null;
+  tokenRequests: number;
+  /** Mean of the service's own poll-lateness histogram (start of a poll after it was allowed), ms. */
+  pollLatenessMeanMs: number | null;
+}
+
+function ms(v: number | null): number | null {
+  return v === null ? null : v * 1000;
+}
+
+/** `before` is an earlier scrape (or null): counters become deltas, the lag gauges are taken as they are. */
+export function serviceMetrics(after: string, before: string | null, prefix = 'kiosk_'): ServiceMetrics {
+  const d = (name: string, labels: Record<string, string> = {}) =>
+    sumOver(after, name, labels) - (before ? sumOver(before, name, labels) : 0);
+  const tokenCount = d(`${prefix}upstream_request_duration_seconds_count`, { endpoint: 'token' });
+  const tokenSum = d(`${prefix}upstream_request_duration_seconds_sum`, { endpoint: 'token' });
+  const lateCount = d(`${prefix}poll_lateness_seconds_count`);
+  const lateSum = d(`${prefix}poll_lateness_seconds_sum`);
+  return {
+    eventLoopLagMs: {
+      mean: ms(sampleValue(after, `${prefix}nodejs_eventloop_lag_mean_seconds`)),
+      p50: ms(sampleValue(after, `${prefix}nodejs_eventloop_lag_p50_seconds`)),
+      p99: ms(sampleValue(after, `${prefix}nodejs_eventloop_lag_p99_seconds`)),
+      max: ms(sampleValue(after, `${prefix}nodejs_eventloop_lag_max_seconds`)),
+    },
+    tokenRequestMeanMs: tokenCount > 0 ? (tokenSum / tokenCount) * 1000 : null,
+    tokenRequests: tokenCount,
+    pollLatenessMeanMs: lateCount > 0 ? (lateSum / lateCount) * 1000 : null,
+  };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { commandStatsDelta, infoNumber, parseCommandStats, parseInfo, redisSample } from './redis-info';
+
+const INFO = [
+  '# Memory',
+  'used_memory:1048576',
+  'used_memory_human:1.00M',
+  '',
+  '# Stats',
+  'total_commands_processed:123456',
+  'instantaneous_ops_per_sec:12',
+  'db0:keys=5,expires=3,avg_ttl=100',
+].join('\r\n');
+
+describe('parseInfo', () => {
+  it('reads fields, skipping section headers', () => {
+    const info = parseInfo(INFO);
+    expect(info.get('used_memory_human')).toBe('1.00M');
+    expect(info.get('db0')).toBe('keys=5,expires=3,avg_ttl=100');
+    expect(info.has('# Memory')).toBe(false);
+  });
+
+  it('gives numbers, and throws for a missing or non-numeric field', () => {
+    const info = parseInfo(INFO);
+    expect(infoNumber(info, 'used_memory')).toBe(1_048_576);
+    expect(() => infoNumber(info, 'used_memory_human')).toThrow(/numeric/);
+    expect(() => infoNumber(info, 'nope')).toThrow();
+  });
+
+  it('samples memory and the command counter', () => {
+    expect(redisSample(INFO)).toEqual({ usedMemory: 1_048_576, commands: 123_456 });
+  });
+});
+
+describe('command stats', () => {
+  const before = parseCommandStats(
+    '# Commandstats\r\ncmdstat_get:calls=10,usec=20,usec_per_call=2.00,rejected_calls=0,failed_calls=0\r\ncmdstat_info:calls=1,usec=5,usec_per_call=5.00',
+  );
+  const after = parseCommandStats(
+    [
+      '# Commandstats',
+      'cmdstat_get:calls=14,usec=30,usec_per_call=2.14,rejected_calls=0,failed_calls=0',
+      'cmdstat_evalsha:calls=3,usec=300,usec_per_call=100.00,rejected_calls=0,failed_calls=0',
+      'cmdstat_info:calls=1,usec=5,usec_per_call=5.00',
+    ].join('\r\n'),
+  );
+
+  it('parses calls and time per command', () => {
+    expect(after.get('evalsha')).toEqual({ command: 'evalsha', calls: 3, usec: 300 });
+  });
+
+  it('gives what ran in between, busiest first, leaving out idle commands', () => {
+    expect(commandStatsDelta(before, after)).toEqual([
+      { command: 'get', calls: 4, usec: 10 },
+      { command: 'evalsha', calls: 3, usec: 300 },
+    ]);
+  });
+});

@@ -1,0 +1,57 @@
+/** Redis `INFO` text → numbers. Pure. */
+
+export function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '' || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+export function infoNumber(info: Map<string, string>, field: string): number {
+  const raw = info.get(field);
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`Redis INFO has no numeric ${field}`);
+  return n;
+}
+
+export interface RedisSample {
+  usedMemory: number;
+  commands: number;
+}
+
+export function redisSample(infoText: string): RedisSample {
+  const info = parseInfo(infoText);
+  return { usedMemory: infoNumber(info, 'used_memory'), commands: infoNumber(info, 'total_commands_processed') };
+}
+
+export interface CommandStat {
+  command: string;
+  calls: number;
+  usec: number;
+}
+
+/** `INFO commandstats` → per-command calls and microseconds (commands run inside Lua count too). */
+export function parseCommandStats(text: string): Map<string, CommandStat> {
+  const out = new Map<string, CommandStat>();
+  for (const [key, value] of parseInfo(text)) {
+    if (!key.startsWith('cmdstat_')) continue;
+    const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
+    const command = key.slice('cmdstat_'.length);
+    out.set(command, { command, calls: Number(fields.get('calls') ?? 0), usec: Number(fields.get('usec') ?? 0) });
+  }
+  return out;
+}
+
+/** What ran between two snapshots, busiest first. */
+export function commandStatsDelta(before: Map<string, CommandStat>, after: Map<string, CommandStat>): CommandStat[] {
+  const out: CommandStat[] = [];
+  for (const [command, a] of after) {
+    const b = before.get(command);
+    const calls = a.calls - (b?.calls ?? 0);
+    if (calls > 0) out.push({ command, calls, usec: a.usec - (b?.usec ?? 0) });
+  }
+  return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
+}

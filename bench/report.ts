@@ -1,0 +1,272 @@
+import type { PhaseAnalysis } from './analysis';
+import type { WorkloadOptions } from './args';
+import type { ServiceMetrics } from './prom';
+import { compareWithBrowserPolling, OldDesignComparison } from './old-design';
+import { ratio, Summary } from './stats';
+import { fmt, fmtBytes, fmtSpread, formatTable } from './table';
+
+/** The JSON written to bench/results/<workload>.json, and the table printed from it. */
+
+export interface ProcessCost {
+  name: string;
+  pid: number;
+  /** CPU seconds (user + system) spent during the measured phase. */
+  cpuS: number | null;
+  /** VmHWM: the highest resident set the process ever had. */
+  peakRssBytes: number | null;
+}
+
+export interface SimCounters {
+  authorizations: number;
+  polls: number;
+  earlyPolls: number;
+  afterTerminal: number;
+  doubleRedemptions: number;
+  grants: number;
+  peopleCalls: number;
+  /** What the simulator answered: pending, slow_down, granted, denied, expired, … */
+  pollsByOutcome: Record<string, number>;
+}
+
+export type Analysis = Omit<PhaseAnalysis, 'signInDurationsMs'>;
+
+export interface ServiceResult {
+  processes: ProcessCost[];
+  redis: ProcessCost;
+  simulator: ProcessCost;
+  /** The load generator itself (10,000 Socket.IO clients live here), during the phase. */
+  bench: { cpuS: number; peakRssBytes: number };
+  /** RSS of each service process right after the kiosks connected (before any sign-in). */
+  connect: { kiosks: number; seconds: number; serviceCpuS: number | null; rssAfterConnectBytes: Array<number | null> };
+  kiosks: { reconnects: number; disconnects: number };
+  analysis: Analysis;
+  sim: SimCounters;
+  /** From the API (or ROLE=all) process's own /metrics, over the phase. */
+  serviceMetrics: ServiceMetrics | null;
+  cost: {
+    polls: number;
+    serviceCpuS: number | null;
+    redisCpuS: number | null;
+    serviceCpuSPer1000Polls: number | null;
+    redisCpuSPer1000Polls: number | null;
+    serviceAndRedisCpuSPer1000Polls: number | null;
+    redisCommandsPerPoll: number | null;
+    /** From INFO commandstats; commands run inside Lua scripts (BullMQ's, ours) are counted too. */
+    redisCommandsPerPollByCommand: Array<{ command: string; perPoll: number; usecPerPoll: number }>;
+    redisBytesPerPendingSession: number | null;
+    pendingAtMemorySample: number;
+  };
+  timedOut: boolean;
+}
+
+export interface FloorResult {
+  process: ProcessCost;
+  analysis: Analysis;
+  sim: SimCounters;
+  cost: { polls: number; cpuS: number | null; cpuSPer1000Polls: number | null };
+  timedOut: boolean;
+}
+
+export interface Comparison {
+  /** CPU per poll of the service processes ÷ the floor's; and with Redis added to ours. */
+  cpuPerPollOursOverFloor: { service: number | null; serviceAndRedis: number | null };
+  oldDesign: OldDesignComparison;
+  pushLatencyMs: Summary;
+}
+
+export interface WorkloadResult {
+  workload: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  options: WorkloadOptions;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    node: string;
+    openFilesLimit: number | null;
+    /** 1/5/15-minute load averages: other work on the machine shows up here. */
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+  };
+  code: { commit: string | null; changedFiles: number | null };
+  service: ServiceResult;
+  floor: FloorResult | null;
+  comparison: Comparison;
+}
+
+export function perThousand(cpuS: number | null, polls: number): number | null {
+  return cpuS === null || polls <= 0 ? null : (cpuS / polls) * 1000;
+}
+
+export function buildComparison(
+  service: ServiceResult,
+  floor: FloorResult | null,
+  w: WorkloadOptions,
+  durationsMs: readonly number[],
+): Comparison {
+  const floorPer = floor?.cost.cpuSPer1000Polls ?? null;
+  return {
+    cpuPerPollOursOverFloor: {
+      service: ratio(service.cost.serviceCpuSPer1000Polls, floorPer),
+      serviceAndRedis: ratio(service.cost.serviceAndRedisCpuSPer1000Polls, floorPer),
+    },
+    oldDesign: compareWithBrowserPolling({ signInDurationsMs: durationsMs, signing: w.signing, browserPollS: 2 }),
+    pushLatencyMs: service.analysis.pushLatencyMs,
+  };
+}
+
+function finals(a: Analysis): string {
+  const f = a.signIns.final;
+  return (
+    `${fmt(f.authorized ?? 0)} authorized, ${fmt(f.denied ?? 0)} denied, ${fmt(f.expired ?? 0)} expired` +
+    (Object.keys(f).some((k) => !['authorized', 'denied', 'expired'].includes(k))
+      ? `, other: ${Object.entries(f)
+          .filter(([k]) => !['authorized', 'denied', 'expired'].includes(k))
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : '')
+  );
+}
+
+function early(a: Analysis, sim: SimCounters): string {
+  return `${fmt(a.polls.earlyGaps)} / ${fmt(a.polls.flaggedEarly)} / ${fmt(sim.earlyPolls)}`;
+}
+
+/** The report table of one workload. */
+export function reportTable(r: WorkloadResult): string {
+  const s = r.service;
+  const f = r.floor;
+  const w = r.options;
+  const rss = [...s.processes, s.redis, s.simulator].map((p) => `${p.name} ${fmtBytes(p.peakRssBytes)}`).join(', ');
+  const rows: string[][] = [
+    ['figure', 'ours (service)', 'floor (timer loop)'],
+    [
+      'sign-ins started (shown)',
+      `${fmt(s.analysis.signIns.started)} (${fmt(s.analysis.signIns.shown)})`,
+      f ? `${fmt(f.analysis.signIns.started)} (${fmt(f.analysis.signIns.shown)})` : '—',
+    ],
+    ['final statuses', finals(s.analysis), f ? finals(f.analysis) : '—'],
+    [
+      'unresolved / wrong final status',
+      `${fmt(s.analysis.signIns.unresolved)} / ${fmt(s.analysis.signIns.wrongFinal)}`,
+      f ? `${fmt(f.analysis.signIns.unresolved)} / ${fmt(f.analysis.signIns.wrongFinal)}` : '—',
+    ],
+    [
+      'approved and pushed authorized',
+      `${fmt(s.analysis.signIns.approvedAndPushed)} of ${fmt(s.analysis.signIns.approved)}`,
+      '—',
+    ],
+    ['polls (simulator log)', fmt(s.analysis.polls.logged), f ? fmt(f.analysis.polls.logged) : '—'],
+    ['answered slow_down', fmt(s.sim.pollsByOutcome.slow_down ?? 0), f ? fmt(f.sim.pollsByOutcome.slow_down ?? 0) : '—'],
+    [
+      'polls/s sustained (expected)',
+      `${fmt(s.analysis.polls.perSecond, 1)} (${fmt(s.analysis.polls.expectedPerSecond, 1)})`,
+      f ? `${fmt(f.analysis.polls.perSecond, 1)} (${fmt(f.analysis.polls.expectedPerSecond, 1)})` : '—',
+    ],
+    [
+      'poll gap − interval, ms: min/p50/p99/max',
+      fmtSpread(s.analysis.polls.latenessMs),
+      f ? fmtSpread(f.analysis.polls.latenessMs) : '—',
+    ],
+    [
+      'gaps > interval + 1 s',
+      `${fmt(s.analysis.polls.lateOver1s)} of ${fmt(s.analysis.polls.gaps)}`,
+      f ? `${fmt(f.analysis.polls.lateOver1s)} of ${fmt(f.analysis.polls.gaps)}` : '—',
+    ],
+    ['early polls: gaps / log flag / sim stat', early(s.analysis, s.sim), f ? early(f.analysis, f.sim) : '—'],
+    [
+      'polls after final answer; double redemptions',
+      `${fmt(s.sim.afterTerminal)}; ${fmt(s.sim.doubleRedemptions)}`,
+      f ? `${fmt(f.sim.afterTerminal)}; ${fmt(f.sim.doubleRedemptions)}` : '—',
+    ],
+    [
+      'grant → kiosk, ms: min/p50/p99/max',
+      fmtSpread(s.analysis.pushLatencyMs),
+      f ? `${fmtSpread(f.analysis.pushLatencyMs)} (no push)` : '—',
+    ],
+    [
+      'CPU s per 1,000 polls',
+      `${fmt(s.cost.serviceCpuSPer1000Polls, 3)} service + ${fmt(s.cost.redisCpuSPer1000Polls, 3)} redis`,
+      f ? fmt(f.cost.cpuSPer1000Polls, 3) : '—',
+    ],
+    [
+      'CPU per poll, ours ÷ floor',
+      `${fmt(r.comparison.cpuPerPollOursOverFloor.service, 1)}× (service), ${fmt(r.comparison.cpuPerPollOursOverFloor.serviceAndRedis, 1)}× (+redis)`,
+      '1×',
+    ],
+    [
+      'CPU s in phase',
+      `${fmt(s.cost.serviceCpuS, 1)} service, ${fmt(s.cost.redisCpuS, 1)} redis (simulator ${fmt(s.simulator.cpuS, 1)}, bench ${fmt(s.bench.cpuS, 1)})`,
+      f ? fmt(f.cost.cpuS, 1) : '—',
+    ],
+    ['peak RSS', `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}`, f ? `floor ${fmtBytes(f.process.peakRssBytes)}` : '—'],
+    [
+      'Redis memory per pending session',
+      `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending)`,
+      'none',
+    ],
+    ['Redis commands per poll', fmt(s.cost.redisCommandsPerPoll, 1), 'none'],
+    [
+      '  of which (busiest)',
+      s.cost.redisCommandsPerPollByCommand
+        .slice(0, 5)
+        .map((c) => `${c.command} ${fmt(c.perPoll, 1)}`)
+        .join(', '),
+      '',
+    ],
+    [
+      'service event-loop delay, ms: mean/p99/max',
+      s.serviceMetrics
+        ? `${fmt(s.serviceMetrics.eventLoopLagMs.mean)} / ${fmt(s.serviceMetrics.eventLoopLagMs.p99)} / ${fmt(s.serviceMetrics.eventLoopLagMs.max)}`
+        : '—',
+      '—',
+    ],
+    [
+      'token request as the service timed it, mean ms',
+      s.serviceMetrics
+        ? `${fmt(s.serviceMetrics.tokenRequestMeanMs, 1)} (its own lateness metric: mean ${fmt(s.serviceMetrics.pollLatenessMeanMs)} ms)`
+        : '—',
+      '—',
+    ],
+    [
+      'kiosk connect',
+      `${fmt(s.connect.kiosks)} in ${fmt(s.connect.seconds, 1)} s, ${fmt(s.connect.serviceCpuS, 1)} CPU s; service RSS then ${s.connect.rssAfterConnectBytes.map(fmtBytes).join(', ')}`,
+      '—',
+    ],
+    ['kiosk disconnects / reconnects', `${fmt(s.kiosks.disconnects)} / ${fmt(s.kiosks.reconnects)}`, '—'],
+  ];
+  const o = r.comparison.oldDesign;
+  const old: string[][] = [
+    ['old design (browser polls every 2 s) vs ours', 'browser polling', 'ours (push)'],
+    [
+      'HTTP requests per signing-in kiosk per minute',
+      fmt(o.requestsPerKioskPerMinute.browserPolling),
+      `${fmt(o.requestsPerKioskPerMinute.ours)} (1 POST + 1 websocket per sign-in)`,
+    ],
+    [
+      `fleet-wide, ${fmt(w.signing)} signing in at once, per minute`,
+      fmt(o.requestsPerMinuteFleetWide.browserPolling),
+      fmt(o.requestsPerMinuteFleetWide.ours),
+    ],
+    ['HTTP requests for this run’s sign-ins', fmt(o.requestsThisRun.browserPolling), fmt(o.requestsThisRun.ours)],
+    [
+      'delay to notice "authorized", ms',
+      `+${fmt(o.addedDetectionDelayMs.mean)} mean, +${fmt(o.addedDetectionDelayMs.max)} max (on top of the server's own)`,
+      `push p50 ${fmt(r.comparison.pushLatencyMs.p50)}, p99 ${fmt(r.comparison.pushLatencyMs.p99)}, max ${fmt(r.comparison.pushLatencyMs.max)} (grant → kiosk, all of it)`,
+    ],
+  ];
+  const roles = w.workers > 0 ? `${w.workers} ROLE=worker + 1 ROLE=api` : 'one ROLE=all process';
+  const title =
+    `${r.workload}: ${fmt(w.kiosks)} kiosks, ${fmt(w.signing)} signing in at once (${w.arrivals}), interval ${w.intervalS} s, ` +
+    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}`;
+  const warnings: string[] = [
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
+  ];
+  if (s.timedOut) warnings.push('WARNING: the service phase hit its deadline with sign-ins unresolved');
+  if (f?.timedOut) warnings.push('WARNING: the floor phase hit its deadline with sign-ins unresolved');
+  if (s.sim.polls > s.analysis.polls.logged)
+    warnings.push(`WARNING: the simulator's poll log wrapped (${s.sim.polls} polls, ${s.analysis.polls.logged} logged)`);
+  return [`== ${title} ==`, formatTable(rows), '', formatTable(old), ...warnings].join('\n');
+}

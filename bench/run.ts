@@ -1,0 +1,435 @@
+/**
+ * `npm run bench`: the load benchmark (issue 7). See bench/README.md for what it measures.
+ *
+ * Everything it starts listens on 127.0.0.1 only: a private redis-server, the Webex simulator as
+ * its own process, the service (one ROLE=all process, or N workers + one API), and, for the
+ * floor, a minimal polling process. It stops all of them, and itself, when done.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { freePort, startDemoRedis, type DemoRedis } from '../src/demo/redis-server';
+import { analyzePhase, type PhaseAnalysis } from './analysis';
+import { ArgsError, parseArgs, USAGE, type WorkloadOptions } from './args';
+import { FloorBackend, ServiceBackend } from './backends';
+import { phaseDeadlineMs, runPhase, type PhaseHooks, type PhaseState } from './driver';
+import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc';
+import { Progress } from './progress';
+import { commandStatsDelta, parseCommandStats, redisSample, type RedisSample } from './redis-info';
+import {
+  buildComparison,
+  perThousand,
+  reportTable,
+  type Analysis,
+  type FloorResult,
+  type ProcessCost,
+  type ServiceResult,
+  type SimCounters,
+  type WorkloadResult,
+} from './report';
+import { ROOT, startNode, type Child } from './processes';
+import { SimClient, type SimStatsLike } from './sim-client';
+import { ratio } from './stats';
+import { serviceMetrics } from './prom';
+
+const CLIENT_ID = 'sim-client-id';
+const CLIENT_SECRET = 'sim-client-secret';
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const CONNECT_CONCURRENCY = 100;
+/** Descriptors the bench needs besides one per kiosk socket (HTTP pools, Redis, pipes). */
+const FD_MARGIN = 1_000;
+
+const progress = new Progress();
+
+/** A problem the person running the bench can fix; printed without a stack trace. */
+class SetupError extends Error {
+  override name = 'SetupError';
+}
+
+interface Services {
+  url: string;
+  children: Child[];
+}
+
+function log(text: string): void {
+  progress.note(text);
+}
+
+async function startServices(w: WorkloadOptions, redisUrl: string, simUrl: string): Promise<Services> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const common: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: url,
+    REDIS_URL: redisUrl,
+    WEBEX_CLIENT_ID: CLIENT_ID,
+    WEBEX_CLIENT_SECRET: CLIENT_SECRET,
+    WEBEX_API_BASE: `${simUrl}/v1`,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DASHBOARD_USER: 'bench',
+    DASHBOARD_PASSWORD: randomBytes(12).toString('base64url'),
+    WORKER_CONCURRENCY: String(w.workerConcurrency),
+  };
+  const profDir = join(RESULTS_DIR, 'profiles');
+  if (w.cpuProf) mkdirSync(profDir, { recursive: true });
+  const nodeArgs = (name: string) =>
+    w.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${w.name}-${name}.cpuprofile`] : [];
+  const plan: Array<{ name: string; role: string }> =
+    w.workers > 0
+      ? [
+          { name: 'api', role: 'api' },
+          ...Array.from({ length: w.workers }, (_, i) => ({ name: `worker${i + 1}`, role: 'worker' })),
+        ]
+      : [{ name: 'service', role: 'all' }];
+  const children = plan.map((p) =>
+    startNode(p.name, 'dist/src/main.js', { ...common, ROLE: p.role }, { nodeArgs: nodeArgs(p.name) }),
+  );
+  await Promise.all(children.map((c) => c.waitFor('is running.', 60_000)));
+  return { url, children };
+}
+
+function cpuOf(pids: number[]): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const s = readCpuSeconds(pid);
+    if (s === null) return null;
+    total += s;
+  }
+  return total;
+}
+
+function diff(after: number | null, before: number | null): number | null {
+  return after === null || before === null ? null : after - before;
+}
+
+function counters(after: SimStatsLike, before: SimStatsLike): SimCounters {
+  return {
+    authorizations: after.authorizations - before.authorizations,
+    polls: after.polls - before.polls,
+    earlyPolls: after.earlyPolls - before.earlyPolls,
+    afterTerminal: after.afterTerminal - before.afterTerminal,
+    doubleRedemptions: after.doubleRedemptions - before.doubleRedemptions,
+    grants: after.grants - before.grants,
+    peopleCalls: after.peopleCalls - before.peopleCalls,
+    pollsByOutcome: Object.fromEntries(
+      Object.entries(after.pollsByOutcome)
+        .map(([k, v]) => [k, v - (before.pollsByOutcome[k] ?? 0)] as const)
+        .filter(([, v]) => v > 0),
+    ),
+  };
+}
+
+function strip(a: PhaseAnalysis): Analysis {
+  const { signInDurationsMs: _drop, ...rest } = a;
+  return rest;
+}
+
+function estimateS(w: WorkloadOptions): number {
+  return w.arrivals === 'steady' ? w.durationS + w.thinkMaxS + w.intervalS : w.thinkMaxS + w.intervalS;
+}
+
+/** Progress of a phase: elapsed seconds, with pending sign-ins and the simulator's poll count. */
+function phaseHooks(step: string, w: WorkloadOptions, sim: SimClient, extra: PhaseHooks = {}): PhaseHooks {
+  const total = estimateS(w);
+  progress.begin(step, total, 's');
+  let polls = 0;
+  let pollsAt = Date.now();
+  let rate = 0;
+  let asking = false;
+  let ticks = 0;
+  return {
+    ...extra,
+    onTick: (s: PhaseState) => {
+      if (++ticks % 8 === 0 && !asking) {
+        asking = true;
+        sim
+          .stats()
+          .then((st) => {
+            const now = Date.now();
+            rate = (st.polls - polls) / ((now - pollsAt) / 1000);
+            polls = st.polls;
+            pollsAt = now;
+          })
+          .catch(() => undefined)
+          .finally(() => (asking = false));
+      }
+      progress.update(
+        Math.min(s.elapsedS, total),
+        `started ${s.started}, pending ${s.pending}, ended ${s.finished} | polls ${polls} (${rate.toFixed(0)}/s)`,
+      );
+    },
+  };
+}
+
+function gitInfo(): { commit: string | null; changedFiles: number | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
+    return { commit, changedFiles: changed.split('\n').filter(Boolean).length };
+  } catch {
+    return { commit: null, changedFiles: null };
+  }
+}
+
+async function runServicePhase(
+  w: WorkloadOptions,
+  redis: DemoRedis,
+  redisClient: Redis,
+  sim: SimClient,
+  simChild: Child,
+  services: Services,
+): Promise<{ result: ServiceResult; durations: number[] }> {
+  const pids = services.children.map((c) => c.pid);
+  const backend = new ServiceBackend(services.url);
+  const info = async (): Promise<RedisSample> => redisSample(await redisClient.info());
+
+  // Kiosks connect first; that cost is reported on its own line, not per poll.
+  progress.begin('connect kiosks', w.kiosks, 'kiosks');
+  const connectCpu0 = cpuOf(pids);
+  const connectStart = Date.now();
+  await backend.fleet.connect(w.kiosks, CONNECT_CONCURRENCY, (n) => progress.update(n, ''));
+  const connect = {
+    kiosks: backend.fleet.connected,
+    seconds: (Date.now() - connectStart) / 1000,
+    serviceCpuS: diff(cpuOf(pids), connectCpu0),
+    rssAfterConnectBytes: services.children.map((c) => readRss(c.pid)),
+  };
+  progress.end();
+
+  const metrics = async (): Promise<string | null> => {
+    try {
+      const res = await fetch(`${services.url}/metrics`, { signal: AbortSignal.timeout(30_000) });
+      return res.ok ? await res.text() : null;
+    } catch {
+      return null;
+    }
+  };
+  // The first scrape also restarts prom-client's event-loop delay histogram, so the second covers the phase.
+  const metrics0 = await metrics();
+  const stats0 = await sim.stats();
+  const cpu0 = cpuOf(pids);
+  const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
+  const simCpu0 = readCpuSeconds(simChild.pid);
+  const benchCpu0 = process.cpuUsage();
+  const redisCpu0 = readCpuSeconds(redis.pid);
+  const commands0 = parseCommandStats(await redisClient.info('commandstats'));
+  const info0 = await info();
+  let infoCalls = 1;
+  let memSample: RedisSample | null = null;
+  let memPending = 0;
+  const hooks = phaseHooks('service', w, sim, {
+    onInitialBatch: async (pending) => {
+      memSample = await info();
+      infoCalls++;
+      memPending = pending;
+    },
+  });
+  const run = await runPhase(w, backend, sim, hooks);
+  progress.end();
+  await new Promise((r) => setTimeout(r, 500)); // let the last answers land before reading the counters
+  const metrics1 = await metrics();
+  const cpu1 = cpuOf(pids);
+  const redisCpu1 = readCpuSeconds(redis.pid);
+  const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
+  const benchCpu = process.cpuUsage(benchCpu0);
+  const info1 = await info();
+  const commands1 = parseCommandStats(await redisClient.info('commandstats'));
+  const stats1 = await sim.stats();
+  const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
+  const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
+  const simCounters = counters(stats1, stats0);
+  const perPoll = Math.max(1, simCounters.polls);
+  const commandBreakdown = commandStatsDelta(commands0, commands1)
+    .filter((c) => c.command !== 'info')
+    .slice(0, 15)
+    .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll }));
+  const serviceCpuS = diff(cpu1, cpu0);
+  const redisCpuS = diff(redisCpu1, redisCpu0);
+  const sample: RedisSample | null = memSample;
+  const processes: ProcessCost[] = services.children.map((c, i) => ({
+    name: c.name,
+    pid: c.pid,
+    cpuS: diff(readCpuSeconds(c.pid), perProcessCpu0[i]),
+    peakRssBytes: readPeakRss(c.pid),
+  }));
+  const result: ServiceResult = {
+    processes,
+    redis: { name: 'redis', pid: redis.pid, cpuS: redisCpuS, peakRssBytes: readPeakRss(redis.pid) },
+    simulator: { name: 'simulator', pid: simChild.pid, cpuS: simCpuS, peakRssBytes: readPeakRss(simChild.pid) },
+    bench: { cpuS: (benchCpu.user + benchCpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
+    connect,
+    kiosks: { reconnects: backend.fleet.reconnects, disconnects: backend.fleet.disconnects },
+    analysis: strip(analysis),
+    sim: simCounters,
+    serviceMetrics: metrics1 === null ? null : serviceMetrics(metrics1, metrics0),
+    cost: {
+      polls: simCounters.polls,
+      serviceCpuS,
+      redisCpuS,
+      serviceCpuSPer1000Polls: perThousand(serviceCpuS, simCounters.polls),
+      redisCpuSPer1000Polls: perThousand(redisCpuS, simCounters.polls),
+      serviceAndRedisCpuSPer1000Polls: perThousand(
+        serviceCpuS === null || redisCpuS === null ? null : serviceCpuS + redisCpuS,
+        simCounters.polls,
+      ),
+      redisCommandsPerPoll: ratio(info1.commands - info0.commands - infoCalls, simCounters.polls),
+      redisCommandsPerPollByCommand: commandBreakdown,
+      redisBytesPerPendingSession:
+        sample === null ? null : ratio((sample as RedisSample).usedMemory - info0.usedMemory, memPending),
+      pendingAtMemorySample: memPending,
+    },
+    timedOut: run.timedOut,
+  };
+  backend.fleet.closeAll();
+  return { result, durations: analysis.signInDurationsMs };
+}
+
+async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string): Promise<FloorResult> {
+  await sim.reset();
+  const child = startNode(
+    'floor',
+    'dist/bench/floor.js',
+    { FLOOR_API_BASE: `${simUrl}/v1`, FLOOR_CLIENT_ID: CLIENT_ID, FLOOR_CLIENT_SECRET: CLIENT_SECRET },
+    { ipc: true },
+  );
+  const backend = new FloorBackend(child);
+  try {
+    await backend.ready(30_000);
+    const stats0 = await sim.stats();
+    const cpu0 = readCpuSeconds(child.pid);
+    const run = await runPhase(w, backend, sim, phaseHooks('floor', w, sim));
+    progress.end();
+    await new Promise((r) => setTimeout(r, 500));
+    const cpuS = diff(readCpuSeconds(child.pid), cpu0);
+    const stats1 = await sim.stats();
+    const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
+    const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
+    const simCounters = counters(stats1, stats0);
+    return {
+      process: { name: 'floor', pid: child.pid, cpuS, peakRssBytes: readPeakRss(child.pid) },
+      analysis: strip(analysis),
+      sim: simCounters,
+      cost: { polls: simCounters.polls, cpuS, cpuSPer1000Polls: perThousand(cpuS, simCounters.polls) },
+      timedOut: run.timedOut,
+    };
+  } finally {
+    backend.stop();
+    await child.stop(5_000);
+  }
+}
+
+async function runWorkload(w: WorkloadOptions, command: string): Promise<WorkloadResult> {
+  const startedAt = new Date();
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  const fdLimit = readOpenFilesLimit();
+  if (fdLimit !== null && fdLimit < w.kiosks + FD_MARGIN) {
+    throw new SetupError(
+      `${w.kiosks} kiosks need about ${w.kiosks + FD_MARGIN} open files in this process, but the limit is ${fdLimit}. ` +
+        `Node cannot raise it: run \`ulimit -n ${Math.max(65_536, w.kiosks * 2)}\` in this shell first (or use fewer --kiosks).`,
+    );
+  }
+  log(
+    `[${w.name}] starting redis-server, the simulator and the service (${w.workers > 0 ? `${w.workers} workers + api` : 'ROLE=all'})…`,
+  );
+  const redis = await startDemoRedis();
+  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 2, connectionName: 'bench' });
+  redisClient.on('error', () => undefined);
+  const simPort = await freePort();
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  const simChild = startNode('simulator', 'dist/src/simulator/standalone.js', {
+    SIM_PORT: String(simPort),
+    SIM_HOST: '127.0.0.1',
+    SIM_PUBLIC_URL: simUrl,
+    SIM_INTERVAL_S: String(w.intervalS),
+    // Longer than any sign-in of the run: codes "expire" only when a person's plan says so (/_sim/expire).
+    SIM_EXPIRES_IN_S: String(Math.min(86_400, Math.ceil(phaseDeadlineMs(w) / 1000) + 600)),
+  });
+  let services: Services | null = null;
+  try {
+    await simChild.waitFor('Webex simulator listening on', 30_000);
+    const sim = new SimClient(simUrl);
+    services = await startServices(w, redis.url, simUrl);
+    const { result: service, durations } = await runServicePhase(w, redis, redisClient, sim, simChild, services);
+    log(`[${w.name}] service phase done; stopping the service${w.cpuProf ? ' (writing CPU profiles)' : ''}…`);
+    await Promise.all(services.children.map((c) => c.stop(30_000)));
+    services = null;
+    let floor: FloorResult | null = null;
+    if (w.floor) floor = await runFloorPhase(w, sim, simUrl);
+    service.simulator.peakRssBytes = readPeakRss(simChild.pid);
+    return {
+      workload: w.name,
+      command,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      options: w,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        openFilesLimit: fdLimit,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+      },
+      code: gitInfo(),
+      service,
+      floor,
+      comparison: buildComparison(service, floor, w, durations),
+    };
+  } finally {
+    progress.end();
+    if (services) await Promise.all(services.children.map((c) => c.stop(10_000)));
+    await simChild.stop(5_000);
+    redisClient.disconnect();
+    redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof ArgsError)) throw err;
+    process.stderr.write(`${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  // A hard stop for the whole run, whatever happens: the sum of each workload's bounded phases.
+  const budgetMs = args.workloads.reduce((t, w) => t + 2 * phaseDeadlineMs(w) + 10 * 60_000, 0);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: gave up after ${Math.round(budgetMs / 1000)} s\n`);
+    process.exit(3);
+  }, budgetMs);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const command = `node dist/bench/run.js ${argv.join(' ')}`.trim();
+  for (const w of args.workloads) {
+    const result = await runWorkload(w, command);
+    const file = join(RESULTS_DIR, `${w.name}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    const table = reportTable(result);
+    process.stdout.write(`\n${table}\n(written to ${file})\n`);
+  }
+  clearTimeout(watchdog);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  progress.end();
+  const detail = err instanceof SetupError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`bench failed: ${detail}\n`);
+  process.exit(1);
+});
