@@ -68,19 +68,15 @@ export interface KioskPage {
   close(): Promise<void>;
 }
 
-export async function openKiosk(
-  browser: Browser,
-  baseUrl: string,
-  opts: { query?: Record<string, string>; viewport?: { width: number; height: number } } = {},
-): Promise<KioskPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? PORTRAIT, deviceScaleFactor: 1 });
-  const page = await context.newPage();
+/** Everything a page does that tests assert on: requests, sockets and their frames, errors, navigations. */
+function record(page: Page, baseUrl: string) {
   const origin = new URL(baseUrl).origin;
   const requests: RecordedRequest[] = [];
   const sockets: string[] = [];
+  const framesReceived: string[] = [];
+  const framesSent: string[] = [];
   const errors: string[] = [];
   const navigations: string[] = [];
-
   page.on('request', (req) => {
     const url = new URL(req.url());
     requests.push({
@@ -91,7 +87,15 @@ export async function openKiosk(
       at: Date.now(),
     });
   });
-  page.on('websocket', (ws) => sockets.push(ws.url()));
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framereceived', (frame) => {
+      if (typeof frame.payload === 'string') framesReceived.push(frame.payload);
+    });
+    ws.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string') framesSent.push(frame.payload);
+    });
+  });
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const where = msg.location().url;
@@ -102,6 +106,17 @@ export async function openKiosk(
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) navigations.push(frame.url());
   });
+  return { requests, sockets, framesReceived, framesSent, errors, navigations };
+}
+
+export async function openKiosk(
+  browser: Browser,
+  baseUrl: string,
+  opts: { query?: Record<string, string>; viewport?: { width: number; height: number } } = {},
+): Promise<KioskPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? PORTRAIT, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const { requests, sockets, errors, navigations } = record(page, baseUrl);
 
   const query = new URLSearchParams(opts.query ?? {}).toString();
   await page.goto(`${baseUrl}/${query ? `?${query}` : ''}`, { waitUntil: 'load' });
@@ -238,42 +253,7 @@ export async function openAdmin(
     ...(credentials ? { httpCredentials: { ...credentials } } : {}),
   });
   const page = await context.newPage();
-  const origin = new URL(baseUrl).origin;
-  const requests: RecordedRequest[] = [];
-  const sockets: string[] = [];
-  const framesReceived: string[] = [];
-  const framesSent: string[] = [];
-  const errors: string[] = [];
-  const navigations: string[] = [];
-  page.on('request', (req) => {
-    const url = new URL(req.url());
-    requests.push({
-      method: req.method(),
-      url: req.url(),
-      path: url.origin === origin ? `${url.pathname}${url.search}` : req.url(),
-      resourceType: req.resourceType(),
-      at: Date.now(),
-    });
-  });
-  page.on('websocket', (ws) => {
-    sockets.push(ws.url());
-    ws.on('framereceived', (frame) => {
-      if (typeof frame.payload === 'string') framesReceived.push(frame.payload);
-    });
-    ws.on('framesent', (frame) => {
-      if (typeof frame.payload === 'string') framesSent.push(frame.payload);
-    });
-  });
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const where = msg.location().url;
-    errors.push(`console.error: ${msg.text()}${where ? ` (${where})` : ''}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.stack ?? err.message}`));
-  page.on('crash', () => errors.push('page crashed'));
-  page.on('framenavigated', (frame) => {
-    if (frame === page.mainFrame()) navigations.push(frame.url());
-  });
+  const { requests, sockets, framesReceived, framesSent, errors, navigations } = record(page, baseUrl);
   // The document's own answer, seen even when the navigation then fails: without credentials
   // Chromium answers a Basic challenge by failing it (net::ERR_INVALID_AUTH_CREDENTIALS).
   const target = `${baseUrl}${path}`;
