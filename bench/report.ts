@@ -1,6 +1,7 @@
 import type { PhaseAnalysis } from './analysis';
 import type { WorkloadOptions } from './args';
 import type { ServiceMetrics } from './prom';
+import type { SimStatsLike } from './sim-client';
 import { compareWithBrowserPolling, OldDesignComparison } from './old-design';
 import { ratio, Summary } from './stats';
 import { fmt, fmtBytes, fmtSpread, formatTable } from './table';
@@ -16,17 +17,8 @@ export interface ProcessCost {
   peakRssBytes: number | null;
 }
 
-export interface SimCounters {
-  authorizations: number;
-  polls: number;
-  earlyPolls: number;
-  afterTerminal: number;
-  doubleRedemptions: number;
-  grants: number;
-  peopleCalls: number;
-  /** What the simulator answered: pending, slow_down, granted, denied, expired, … */
-  pollsByOutcome: Record<string, number>;
-}
+/** The simulator's counters over one phase (after − before), as `run.ts` subtracts them. */
+export type SimCounters = Omit<SimStatsLike, 'approvals' | 'denials' | 'liveSessions'>;
 
 export type Analysis = Omit<PhaseAnalysis, 'signInDurationsMs'>;
 

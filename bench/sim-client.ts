@@ -12,6 +12,7 @@ export interface SimStatsLike {
   approvals: number;
   denials: number;
   peopleCalls: number;
+  /** What the simulator answered: pending, slow_down, granted, denied, expired, … */
   pollsByOutcome: Record<string, number>;
   liveSessions: number;
 }

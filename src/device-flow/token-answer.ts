@@ -25,5 +25,3 @@ export type TokenAnswer =
   | { kind: 'rate_limited'; retryAfterMs: number | null }
   | { kind: 'transient'; reason: TransientReason; status: number | null; description: string }
   | { kind: 'fatal'; code: string; description: string };
-
-export type TokenAnswerKind = TokenAnswer['kind'];

@@ -75,10 +75,6 @@ export function toView(record: SessionRecord): SessionView {
   };
 }
 
-export function isTerminal(status: SessionStatus): boolean {
-  return status !== 'pending' && status !== 'authorized';
-}
-
 /** How long a finished session stays readable, so a kiosk that reconnects still sees the outcome. */
 export const FINISHED_RETENTION_MS = 60 * 60 * 1000;
 

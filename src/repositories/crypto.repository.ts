@@ -48,11 +48,6 @@ export class CryptoRepository {
       throw new DecryptionError('ciphertext failed authentication', { cause: err });
     }
   }
-
-  /** True when the value was written under an older key and should be re-encrypted. */
-  isStale(sealed: string): boolean {
-    return sealed.split('.')[1] !== this.currentId;
-  }
 }
 
 function keyId(key: Buffer): string {

@@ -28,10 +28,6 @@ export class RedisFactory {
     );
   }
 
-  get connectionCount(): number {
-    return this.clients.size;
-  }
-
   async closeAll(): Promise<void> {
     await Promise.all([...this.clients].map((c) => c.quit().catch(() => c.disconnect())));
     this.clients.clear();

@@ -5,6 +5,19 @@ import { Service, Simulator, startRedis, startService, startSimulator, TestRedis
 import { imageLoaded, launchBrowser, openKiosk, pollingRequests, readSession, sessionReads } from './browser';
 
 /**
+ * While the service is down Chromium itself logs each refused WebSocket attempt (and any refused
+ * load from the service) as a console error. Those are the browser reporting the outage these tests
+ * cause, not script errors, so exactly those are left out; everything else must still be absent.
+ */
+function isOutageReport(line: string, serviceUrl: string): boolean {
+  const host = new URL(serviceUrl).host;
+  return (
+    line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
+    (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') && line.includes(`(http://${host}/`))
+  );
+}
+
+/**
  * The service dies (SIGKILL: no graceful shutdown) while a kiosk shows a code and comes back on the
  * same port, Redis and key. The page, never reloaded, reconnects by itself and still ends signed in.
  * Its own file: it needs a service it can kill, apart from the one the other browser tests share.
@@ -78,12 +91,7 @@ describe('kiosk page across a service restart', () => {
       // refused load from the service) as a console error. Those are the browser reporting the
       // outage this test causes, not script errors, so exactly those are left out here; everything
       // else must still be absent.
-      const host = new URL(url).host;
-      const outage = (line: string) =>
-        line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
-        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') &&
-          line.includes(`(http://${host}/`));
-      expect(kiosk.errors.filter((line) => !outage(line))).toEqual([]);
+      expect(kiosk.errors.filter((line) => !isOutageReport(line, url))).toEqual([]);
     } finally {
       await kiosk.close();
     }
@@ -129,12 +137,7 @@ describe('kiosk page across a service restart', () => {
       expect(kiosk.navigations).toHaveLength(1);
 
       // The only errors are the browser's reports of the outage (and of the refused QR load).
-      const host = new URL(url).host;
-      const outage = (line: string) =>
-        line.startsWith(`console.error: WebSocket connection to 'ws://${host}/socket.io/`) ||
-        (line.startsWith('console.error: Failed to load resource: net::ERR_CONNECTION_REFUSED') &&
-          line.includes(`(http://${host}/`));
-      expect(kiosk.errors.filter((line) => !outage(line))).toEqual([]);
+      expect(kiosk.errors.filter((line) => !isOutageReport(line, url))).toEqual([]);
     } finally {
       await kiosk.close();
     }
