@@ -91,7 +91,8 @@ function onShutdown(
       await app.close();
       await redis.closeAll();
     } finally {
-      demoRedis?.stop();
+      // Waited for: a demo Redis still answering after the service has exited would outlive it.
+      await demoRedis?.stopAndWait(2_000);
       lifecycle.stopped(signal);
       process.exit(0);
     }
