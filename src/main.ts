@@ -14,6 +14,7 @@ import { basicAuth } from './http/basic-auth.middleware';
 import { apiBodyParser } from './http/body-parser.middleware';
 import { RedisFactory } from './repositories/redis.factory';
 import { createWebexSimulator } from './simulator/webex-simulator';
+import { LifecycleLogger } from './startup/lifecycle.logger';
 
 /** Where the built kiosk page lives (`npm run build` puts it there). */
 const CLIENT_DIR = join(__dirname, '..', 'client');
@@ -27,8 +28,9 @@ async function main(): Promise<void> {
 
   const app: INestApplicationContext =
     config.role === 'worker' ? await startWorker(module) : await startHttp(config, module, redis);
-  printBanner(config, demoRedis);
-  onShutdown(config, app, redis, demoRedis);
+  const lifecycle = await LifecycleLogger.fromApp(app, config);
+  lifecycle.started(demoRedis?.url ?? null);
+  onShutdown(config, lifecycle, app, redis, demoRedis);
 }
 
 async function startWorker(module: DynamicModule): Promise<INestApplicationContext> {
@@ -62,37 +64,26 @@ function readConfigOrExit(): AppConfig {
     return loadConfig(readEnvironment(process.env, dotenv));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    // stderr, plain: there is no logger yet, and the contract promises one readable line per problem.
     for (const problem of err.problems) process.stderr.write(`config error: ${problem}\n`);
     process.exit(1);
   }
 }
 
-function printBanner(config: AppConfig, demoRedis: DemoRedis | null): void {
-  const lines = [`Kiosk Sign-in (${config.role}) is running.`];
-  if (config.role !== 'worker') {
-    lines.push(`  Kiosk page:        ${config.http.publicUrl}/?kiosk=lobby-1`);
-    lines.push(`  Fleet view:        ${config.http.publicUrl}/admin/kiosks`);
-    lines.push(`  Queue dashboard:   ${config.http.publicUrl}/admin/queues`);
-  }
-  if (config.webex.simulated) lines.push(`  Webex simulator:   ${config.http.publicUrl}/sim/verify  (approve sign-ins here)`);
-  if (demoRedis) lines.push(`  Redis (demo):      ${demoRedis.url}, kept in memory only`);
-  if (config.dashboard.generated && config.role !== 'worker') {
-    lines.push(
-      `  Dashboard login:   ${config.dashboard.user} / ${config.dashboard.password}  (generated; set DASHBOARD_PASSWORD)`,
-    );
-  }
-  if (config.tokenKeys.generated) lines.push('  Token key:         generated for this run; tokens do not survive a restart');
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
 /** SIGTERM/SIGINT: stop taking work, let in-flight polls finish, close everything, exit 0 within a bound. */
-function onShutdown(config: AppConfig, app: INestApplicationContext, redis: RedisFactory, demoRedis: DemoRedis | null): void {
+function onShutdown(
+  config: AppConfig,
+  lifecycle: LifecycleLogger,
+  app: INestApplicationContext,
+  redis: RedisFactory,
+  demoRedis: DemoRedis | null,
+): void {
   let closing = false;
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;
     const timer = setTimeout(() => {
-      process.stderr.write(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting\n`);
+      lifecycle.shutdownTimedOut();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
@@ -100,14 +91,16 @@ function onShutdown(config: AppConfig, app: INestApplicationContext, redis: Redi
       await app.close();
       await redis.closeAll();
     } finally {
-      demoRedis?.stop();
-      process.stdout.write(`stopped on ${signal}\n`);
+      // Waited for: a demo Redis still answering after the service has exited would outlive it.
+      await demoRedis?.stopAndWait(2_000);
+      lifecycle.stopped(signal);
       process.exit(0);
     }
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
 }
 
+// A start that fails dies on stderr in one plain line: stdout stays JSON-only, and the logger may not exist yet.
 main().catch((err: unknown) => {
   process.stderr.write(`fatal: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

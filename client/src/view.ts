@@ -7,6 +7,7 @@
 import type { KioskConfig } from './config';
 import { remaining, type KioskState, type Screen } from './kiosk';
 import type { Profile, SessionView } from './session';
+import { groupUserCode } from './user-code';
 
 export type Action = 'start' | 'cancel' | 'sign-out';
 
@@ -40,7 +41,19 @@ export function clock(ms: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-const spell = (code: string) => code.split('').join(' ');
+/** Letter by letter for a screen reader, with a pause where the screen shows a dash. */
+/** 120_000 → "2 minutes", 90_000 → "90 seconds". */
+export function spokenDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s % 60 === 0 && s >= 60) return s === 60 ? '1 minute' : `${s / 60} minutes`;
+  return s === 1 ? '1 second' : `${s} seconds`;
+}
+
+const spell = (code: string) =>
+  groupUserCode(code)
+    .split(/[^A-Za-z0-9]+/)
+    .map((group) => group.split('').join(' '))
+    .join(', ');
 
 const TITLES: Record<Exclude<Screen, 'idle' | 'signing-in' | 'signed-in'>, string> = {
   denied: 'Sign-in declined',
@@ -77,7 +90,7 @@ function signingInScreen(v: SessionView): Child[] {
     h('p', {}, 'Scan the QR code with your phone, or go to'),
     h('p', { class: 'uri', 'data-testid': 'verification-uri' }, v.verificationUri),
     h('p', {}, 'and enter the code'),
-    h('p', { class: 'code', 'data-testid': 'user-code' }, v.userCode),
+    h('p', { class: 'code', 'data-testid': 'user-code' }, groupUserCode(v.userCode)),
     h(
       'p',
       { class: 'status', 'data-testid': 'status' },
@@ -116,7 +129,7 @@ function signedInScreen(p: Profile): Child[] {
     p.emails[0] !== undefined && h('p', { class: 'email', 'data-testid': 'profile-email' }, p.emails[0]),
     role !== '' && h('p', { class: 'role', 'data-testid': 'profile-title' }, role),
     button('sign-out', 'sign-out', 'Sign out', 'primary'),
-    h('p', { class: 'idle-note', 'data-testid': 'idle-warning' }, ''),
+    h('p', { class: 'idle-note', 'data-testid': 'idle-warning', role: 'timer', 'aria-live': 'off' }, ''),
   ];
 }
 
@@ -265,8 +278,9 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
         timed.idleNote,
         warn
           ? `Signing out in ${clock(left)} — touch the screen to stay signed in.`
-          : 'You will be signed out automatically when the kiosk is left alone.',
+          : `You will be signed out after ${spokenDuration(cfg.idleMs)} without a touch.`,
       );
+      timed.idleNote.dataset.warn = String(warn);
       timed.idleNote.classList.toggle('warn', warn);
       if (warn && !warned)
         announce(`You will be signed out in ${Math.ceil(left / 1000)} seconds. Touch the screen to stay signed in.`);

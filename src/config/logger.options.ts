@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options as HttpLoggerOptions } from 'pino-http';
 import { AppConfig } from './config.schema';
 
 /**
@@ -35,27 +37,44 @@ function prettyAvailable(): boolean {
   }
 }
 
+/**
+ * Pretty lines for a person in development (when pino-pretty is installed: it is a dev
+ * dependency); JSON lines everywhere else, production above all.
+ */
+export function prettyLogs(config: AppConfig): boolean {
+  return config.nodeEnv === 'development' && prettyAvailable();
+}
+
+/**
+ * pino-pretty in this thread, writing synchronously, rather than as a worker-thread transport: a
+ * transport prints later than `process.stdout.write`, which put Nest's start-up lines after the
+ * demo banner and scrolled the generated password away. Development only, so speed does not matter.
+ */
+function prettyStream(): DestinationStream {
+  // Required lazily: pino-pretty is absent where dev dependencies are pruned.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
+  return pretty({ singleLine: true, ignore: 'pid,hostname', sync: true });
+}
+
 export function loggerOptions(config: AppConfig): Params {
-  const pretty = config.nodeEnv === 'development' && prettyAvailable();
-  return {
-    pinoHttp: {
-      level: config.logLevel,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      base: { role: config.role, pid: process.pid },
-      genReqId: (req: IncomingMessage) => {
-        const given = req.headers['x-request-id'];
-        return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-      },
-      // Health probes and metrics scrapes would drown everything else.
-      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-      customProps: (req) => {
-        const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
-        return match ? { sessionId: match[1] } : {};
-      },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      },
-      transport: pretty ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname' } } : undefined,
+  const options: HttpLoggerOptions = {
+    level: config.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { role: config.role, pid: process.pid },
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Health probes and metrics scrapes would drown everything else.
+    autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
+    customProps: (req) => {
+      const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
+      return match ? { sessionId: match[1] } : {};
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
     },
   };
+  return { pinoHttp: prettyLogs(config) ? [options, prettyStream()] : options };
 }

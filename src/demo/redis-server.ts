@@ -5,6 +5,8 @@ export interface DemoRedis {
   url: string;
   pid: number;
   stop(): void;
+  /** Stops it and resolves once it has exited (or after `timeoutMs`): gone before this process is. */
+  stopAndWait(timeoutMs: number): Promise<void>;
 }
 
 /** Asks the OS for a free loopback port. */
@@ -28,12 +30,19 @@ export async function startDemoRedis(binary = 'redis-server'): Promise<DemoRedis
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitUntilReady(child, binary);
   const stop = () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  const stopAndWait = async (timeoutMs: number) => {
+    stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
   };
   process.once('exit', stop);
-  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop };
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop, stopAndWait };
 }
 
 function waitUntilReady(child: ChildProcess, binary: string): Promise<void> {

@@ -65,10 +65,18 @@ ${warning}
 <form method="get" action="verify">
 <label for="userCode">Code shown on the kiosk</label>
 <input id="userCode" name="userCode" autocomplete="off" autocapitalize="characters"
-  spellcheck="false" inputmode="text" maxlength="16" required>
+  spellcheck="false" inputmode="text" maxlength="24" placeholder="XXXX-XXXX" required>
 <div class="actions"><button class="primary" type="submit">Continue</button></div>
 </form>`,
   );
+}
+
+/**
+ * The code as a kiosk shows it (RFC 8628 §6.1: grouped, `LELW-2DY9`), so the person can compare
+ * it at a glance. The form still carries the code itself.
+ */
+export function groupedCode(userCode: string): string {
+  return userCode.length === 8 ? `${userCode.slice(0, 4)}-${userCode.slice(4)}` : userCode;
 }
 
 /** The consent screen for one code. */
@@ -77,7 +85,7 @@ export function renderConsent(userCode: string, defaultName: string): string {
     'Approve kiosk sign-in',
     `<h1>Kiosk Sign-in wants to use your Webex account</h1>
 <p>Check that this code matches the one on the kiosk screen.</p>
-<div class="code" aria-label="Code">${escapeHtml(userCode)}</div>
+<div class="code" aria-label="Code">${escapeHtml(groupedCode(userCode))}</div>
 <form method="post" action="verify">
 <input type="hidden" name="userCode" value="${escapeHtml(userCode)}">
 <label for="displayName">Sign in as</label>

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGES, NOTICES } from '../../client/src/kiosk';
+import { groupUserCode } from '../../client/src/user-code';
 import type { SessionView } from '../../src/domain/session';
 import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from '../support/processes';
 import {
@@ -56,7 +57,7 @@ describe('kiosk page in Chromium', () => {
   async function startSignIn(kiosk: KioskPage): Promise<SessionView> {
     const session = await kiosk.clickAndCreate('sign-in');
     await kiosk.waitForScreen('signing-in');
-    expect(await kiosk.text('user-code')).toBe(session.userCode);
+    expect(await kiosk.text('user-code')).toBe(groupUserCode(session.userCode));
     return session;
   }
 
@@ -206,7 +207,7 @@ describe('kiosk page in Chromium', () => {
     const again = await kiosk.clickAndCreate('try-again');
     expect(again.id).not.toBe(session.id);
     await kiosk.waitForScreen('signing-in');
-    expect(await kiosk.text('user-code')).toBe(again.userCode);
+    expect(await kiosk.text('user-code')).toBe(groupUserCode(again.userCode));
     expect(again.userCode).not.toBe(session.userCode);
 
     await kiosk.page.locator('[data-testid="cancel"]').click();

@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupUserCode } from '../../client/src/user-code';
 import { freePort } from '../../src/demo/redis-server';
 import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from '../support/processes';
 import { imageLoaded, launchBrowser, openKiosk, pollingRequests, readSession, sessionReads } from './browser';
@@ -53,7 +54,7 @@ describe('kiosk page across a service restart', () => {
       await kiosk.online();
       const session = await kiosk.clickAndCreate('sign-in');
       await kiosk.waitForScreen('signing-in');
-      expect(await kiosk.text('user-code')).toBe(session.userCode);
+      expect(await kiosk.text('user-code')).toBe(groupUserCode(session.userCode));
       // Fully displayed, QR code included, before the service goes away.
       await imageLoaded(kiosk.page, 'qr');
       await kiosk.markDocument();
@@ -65,7 +66,7 @@ describe('kiosk page across a service restart', () => {
         timeout: 15_000,
       });
       expect(await kiosk.screen()).toBe('signing-in');
-      expect(await kiosk.text('user-code')).toBe(session.userCode);
+      expect(await kiosk.text('user-code')).toBe(groupUserCode(session.userCode));
 
       service = await startService({ redisUrl: redis.url, simulatorUrl: sim.url, port, env });
       expect(service.url).toBe(url);
