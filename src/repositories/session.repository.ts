@@ -1,36 +1,30 @@
 import Redis from 'ioredis';
 import { SessionRecord } from '../domain/session';
 
-/** A session as stored: the public record plus its sealed (encrypted) secrets. */
+/** A session as stored: the record plus its sealed (encrypted) secrets. */
 export interface StoredSession {
   record: SessionRecord;
   rev: number;
   sealedDeviceCode: string | null;
   sealedTokens: string | null;
+  /** The person's profile, sealed like the tokens; `record.profile` is never stored in the clear. */
+  sealedProfile: string | null;
 }
 
-/** What a transition writes. `null` for a secret deletes it; `undefined` leaves it as it is. */
-export interface SessionChange {
-  record: SessionRecord;
-  ttlMs: number;
-  sealedTokens?: string | null;
-  sealedDeviceCode?: string | null;
-}
+/** The value as it is written: everything but `rev`, which prefixes it. */
+type StoredValue = Omit<StoredSession, 'rev'>;
 
-// Compare-and-set on `rev`: workers and API processes change the same session concurrently
-// (a cancel while a poll is in flight), and only one of them may win.
-// ARGV: rev, data, ttlMs, nowMs, id, then (field, value) pairs; an empty value deletes the field.
+// One string per session, `<rev>|<json>`: a whole-value compare-and-set is one GET and one SET, and
+// the value is smaller than a hash of the same fields. Workers and API processes change the same
+// session concurrently (a cancel while a token answer is on its way), and only one of them may win.
+// KEYS: session, live index. ARGV: expected rev, json, ttlMs, index score ('' leaves it), id.
 const UPDATE_SCRIPT = `
-local rev = redis.call('HGET', KEYS[1], 'rev')
-if not rev then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+local rev = string.match(cur, '^(%d+)|')
 if rev ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1), 'data', ARGV[2])
-for i = 6, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
-  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[5])
+redis.call('SET', KEYS[1], (tonumber(rev) + 1) .. '|' .. ARGV[2], 'PX', ARGV[3])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) end
 return 1
 `;
 
@@ -38,7 +32,7 @@ type RedisWithScripts = Redis & {
   sessionUpdate(key: string, index: string, ...args: string[]): Promise<number>;
 };
 
-/** Redis storage of sessions: one hash per session plus an index of live sessions for the fleet view. */
+/** Redis storage of sessions, plus an index of live sessions (score: when the key expires) for the fleet view. */
 export class SessionRepository {
   private readonly redis: RedisWithScripts;
 
@@ -52,55 +46,56 @@ export class SessionRepository {
     }
   }
 
-  async create(record: SessionRecord, sealedDeviceCode: string, ttlMs: number): Promise<void> {
-    const key = this.key(record.id);
-    await this.redis
-      .multi()
-      .hset(key, { rev: '1', data: JSON.stringify(record), device: sealedDeviceCode })
-      .pexpire(key, ttlMs)
-      .zadd(this.indexKey(), Date.now() + ttlMs, record.id)
-      // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
-      .zremrangebyscore(this.indexKey(), '-inf', Date.now())
-      .exec();
+  async create(value: StoredValue, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    await Promise.all([
+      this.redis.set(this.key(value.record.id), `1|${JSON.stringify(value)}`, 'PX', Math.ceil(ttlMs)),
+      this.redis.zadd(this.indexKey(), now + ttlMs, value.record.id),
+    ]);
   }
 
   async get(id: string): Promise<StoredSession | null> {
-    const [rev, data, device, tokens] = await this.redis.hmget(this.key(id), 'rev', 'data', 'device', 'tokens');
-    if (rev === null || data === null) return null;
-    return { record: JSON.parse(data) as SessionRecord, rev: Number(rev), sealedDeviceCode: device, sealedTokens: tokens };
+    return parse(await this.redis.get(this.key(id)));
   }
 
-  /** Writes `change` only if nobody changed the session since `rev` was read. */
-  async update(id: string, rev: number, change: SessionChange): Promise<'ok' | 'conflict' | 'missing'> {
-    const secrets: string[] = [];
-    if (change.sealedTokens !== undefined) secrets.push('tokens', change.sealedTokens ?? '');
-    if (change.sealedDeviceCode !== undefined) secrets.push('device', change.sealedDeviceCode ?? '');
+  /**
+   * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` raises
+   * the session's entry in the live index (pass it when the key will now live longer).
+   */
+  async update(
+    id: string,
+    rev: number,
+    value: StoredValue,
+    ttlMs: number,
+    indexUntil: number | null,
+  ): Promise<'ok' | 'conflict' | 'missing'> {
     const result = await this.redis.sessionUpdate(
       this.key(id),
       this.indexKey(),
       String(rev),
-      JSON.stringify(change.record),
-      String(Math.ceil(change.ttlMs)),
-      String(Date.now()),
+      JSON.stringify(value),
+      String(Math.max(1, Math.ceil(ttlMs))),
+      indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
-      ...secrets,
     );
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';
   }
 
-  /** Ids of sessions whose keys have not yet expired, newest first. */
+  /** Ids of sessions whose keys have not yet expired, newest expiry first. */
   async listLiveIds(limit: number): Promise<string[]> {
     const now = Date.now();
+    // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
     await this.redis.zremrangebyscore(this.indexKey(), '-inf', now);
     return this.redis.zrevrangebyscore(this.indexKey(), '+inf', now, 'LIMIT', 0, limit);
   }
 
-  async getMany(ids: string[]): Promise<SessionRecord[]> {
+  async getMany(ids: string[]): Promise<StoredSession[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.key(id), 'data');
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([err, data]) => (err || typeof data !== 'string' ? [] : [JSON.parse(data) as SessionRecord]));
+    const values = await this.redis.mget(ids.map((id) => this.key(id)));
+    return values.flatMap((value) => {
+      const stored = parse(value);
+      return stored ? [stored] : [];
+    });
   }
 
   private key(id: string): string {
@@ -110,4 +105,11 @@ export class SessionRepository {
   private indexKey(): string {
     return `${this.prefix}:sessions`;
   }
+}
+
+function parse(value: string | null): StoredSession | null {
+  if (value === null) return null;
+  const bar = value.indexOf('|');
+  const stored = JSON.parse(value.slice(bar + 1)) as StoredValue;
+  return { ...stored, rev: Number(value.slice(0, bar)) };
 }
