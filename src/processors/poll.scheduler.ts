@@ -24,8 +24,16 @@ const CLAIM_BATCH = 500;
 const MAX_LEASE_MARGIN_MS = 5_000;
 /** Re-read the pause and the number of pollers this often, in case a pub/sub message was missed. */
 const RESYNC_EVERY_MS = 5_000;
+/** A lease also covers a step starting this much after its time (a busy event loop). */
+const LATE_ALLOWANCE_MS = 1_000;
 /** After an error talking to Redis, try the step again this much later. */
 const RETRY_AFTER_ERROR_MS = 1_000;
+/**
+ * Renewals after answers that arrive within this window go to Redis in one pipeline: one socket write
+ * instead of one per poll. The next poll is an interval away, so the lease is extended long before.
+ */
+const RENEW_BATCH_MS = 20;
+const RENEW_BATCH_MAX = 500;
 
 interface Held extends HeldSignIn {
   /** This poller's lease in Redis, as last confirmed: no poll starts that could outlive it. */
@@ -54,6 +62,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private claimTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGate;
+  private readonly renewals: Batch<{ id: string; until: number }, boolean>;
   /** A poll may start only if the lease outlives `now + startWindowMs` (request timeout plus a margin). */
   private readonly startWindowMs: number;
 
@@ -70,6 +79,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: MetricsRepository,
   ) {
     this.rate = new RateGate(() => config.poller.pollRatePerSecond / this.pollers);
+    this.renewals = new Batch(RENEW_BATCH_MS, RENEW_BATCH_MAX, (leases) => this.leases.renewAll(this.pollerId, leases));
     const { leaseMs } = config.poller;
     const timeoutMs = config.webex.timeoutMs;
     this.startWindowMs = timeoutMs + Math.min(MAX_LEASE_MARGIN_MS, (leaseMs - timeoutMs) / 2);
@@ -123,13 +133,14 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   private async adopt(c: Claimed): Promise<void> {
     const stored = await this.store.get(c.id);
-    const base = stored && this.polls.hold(stored, c.takenOver);
+    const base = stored && this.polls.hold(stored, c.takenOver ? c.at : null);
     if (!base) {
       await this.leases.release(this.pollerId, c.id);
       return;
     }
     const nextAt = base.stage === 'profile' ? this.clock.now() : base.poll.nextPollAt;
-    const h: Held = { ...base, leaseUntil: c.dueAt + this.config.poller.leaseMs, timer: null, running: false, nextAt };
+    const leaseUntil = c.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
+    const h: Held = { ...base, leaseUntil, timer: null, running: false, nextAt };
     this.held.set(h.id, h);
     this.metrics.signInsHeld.set(this.held.size);
     if (c.takenOver) {
@@ -189,16 +200,40 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
         if (await this.renew(h, outcome.at)) this.wake(h, outcome.at);
         return;
       case 'later':
-        // The one write per answer: it extends the lease past the next poll, and tells whether the
-        // sign-in is still ours (a cancel or a takeover removed it from this poller's set).
-        if (await this.renew(h, outcome.at)) this.wake(h, outcome.at);
+        this.wake(h, outcome.at);
+        this.renewAfterAnswer(h, outcome.at);
         return;
     }
   }
 
+  /**
+   * The one write per answer: it extends the lease past the next poll, and tells whether the
+   * sign-in is still ours (a cancel or a takeover removed it from this poller's set). A failed
+   * write leaves the lease as it was; the next step renews it first if it must.
+   */
+  private renewAfterAnswer(h: Held, at: number): void {
+    const until = this.leaseFor(at);
+    this.renewals
+      .add({ id: h.id, until })
+      .then((held) => {
+        if (!held) this.forget(h);
+        else h.leaseUntil = Math.max(h.leaseUntil, until);
+      })
+      .catch((err: unknown) => this.logger.warn({ sessionId: h.id, err: String(err) }, 'could not renew a lease'));
+  }
+
+  /**
+   * Until when to hold a sign-in whose next step is due at `at`: `WORKER_LOCK_MS` from now (how soon
+   * a dead poller's sign-ins are taken over), but at least long enough for that step to start and
+   * finish its request, when the interval is longer than the lease.
+   */
+  private leaseFor(at: number): number {
+    return Math.max(this.clock.now() + this.config.poller.leaseMs, at + this.startWindowMs + LATE_ALLOWANCE_MS);
+  }
+
   /** Extends the lease past a step due at `at`; forgets the sign-in when it is no longer this poller's. */
   private async renew(h: Held, at: number): Promise<boolean> {
-    const until = Math.max(at, this.clock.now()) + this.config.poller.leaseMs;
+    const until = this.leaseFor(at);
     if (await this.leases.renew(this.pollerId, h.id, until)) {
       h.leaseUntil = until;
       return true;
@@ -230,7 +265,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private holdForPause(): void {
     const leases = [...this.held.values()].map((h) => ({
       id: h.id,
-      until: Math.max(h.nextAt, this.pausedUntil) + this.config.poller.leaseMs,
+      until: this.leaseFor(Math.max(h.nextAt, this.pausedUntil)),
     }));
     this.leases
       .renewMany(this.pollerId, leases)
@@ -254,6 +289,37 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'could not read the pause state');
     }
+  }
+}
+
+/** Collects items for up to `windowMs` (or `max` of them) and hands them to `run` together. */
+class Batch<T, R> {
+  private items: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+    private readonly run: (items: T[]) => Promise<R[]>,
+  ) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.items.push({ item, resolve, reject });
+      if (this.items.length >= this.max) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.items;
+    this.items = [];
+    this.run(batch.map((b) => b.item)).then(
+      (results) => batch.forEach((b, i) => b.resolve(results[i])),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
   }
 }
 

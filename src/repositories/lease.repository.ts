@@ -1,9 +1,12 @@
 import Redis from 'ioredis';
 
-/** A sign-in a poller just took: new (its first poll is due at `dueAt`) or taken over from a poller that went quiet. */
+/**
+ * A sign-in a poller just took: new (its first poll is due at `at`), or taken over from a poller
+ * that went quiet (`at` is when that poller's lease ran out: it started no poll after that).
+ */
 export interface Claimed {
   id: string;
-  dueAt: number;
+  at: number;
   takenOver: boolean;
 }
 
@@ -42,13 +45,14 @@ for _, poller in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if poller ~= ARGV[5] then
     local key = ARGV[6] .. poller
     if room > 0 then
-      local ids = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, room)
-      if #ids > 0 then
-        local leases, dues = {}, {}
-        for _, id in ipairs(ids) do
+      local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'WITHSCORES', 'LIMIT', 0, room)
+      if #expired > 0 then
+        local ids, leases, dues = {}, {}, {}
+        for i = 1, #expired, 2 do
+          ids[#ids + 1] = expired[i]
           leases[#leases + 1] = now + lease
-          leases[#leases + 1] = id
-          dues[#dues + 1] = ARGV[1]
+          leases[#leases + 1] = expired[i]
+          dues[#dues + 1] = expired[i + 1]
         end
         redis.call('ZREM', key, unpack(ids))
         take(ids, leases, '1', dues)
@@ -127,16 +131,34 @@ export class LeaseRepository {
     );
     const claimed: Claimed[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
-      claimed.push({ id: flat[i], dueAt: Number(flat[i + 1]), takenOver: flat[i + 2] === '1' });
+      claimed.push({ id: flat[i], at: Number(flat[i + 1]), takenOver: flat[i + 2] === '1' });
     }
     return claimed;
   }
 
   /** Extends this poller's lease to `until`; false when the sign-in is no longer this poller's. */
   async renew(me: string, id: string, until: number): Promise<boolean> {
-    if ((await this.redis.zadd(this.ownerKey(me), 'XX', 'CH', Math.ceil(until), id)) === 1) return true;
-    // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
-    return (await this.redis.zscore(this.ownerKey(me), id)) !== null;
+    return (await this.renewAll(me, [{ id, until }]))[0];
+  }
+
+  /**
+   * `renew` for many sign-ins in one round trip and one socket write (each answer's renewal is
+   * its own command, so each learns whether the sign-in is still this poller's).
+   */
+  async renewAll(me: string, leases: Array<{ id: string; until: number }>): Promise<boolean[]> {
+    const key = this.ownerKey(me);
+    const pipeline = this.redis.pipeline();
+    for (const l of leases) pipeline.zadd(key, 'XX', 'CH', Math.ceil(l.until), l.id);
+    const results = (await pipeline.exec()) ?? [];
+    return Promise.all(
+      leases.map(async (l, i) => {
+        const [err, changed] = results[i] ?? [new Error('no reply'), 0];
+        if (err) throw err;
+        if (changed === 1) return true;
+        // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
+        return (await this.redis.zscore(key, l.id)) !== null;
+      }),
+    );
   }
 
   /** Extends many leases in one command (a global pause), without telling which ones are still held. */

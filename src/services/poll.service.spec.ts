@@ -20,7 +20,8 @@ function setUp() {
   const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
   const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.as.leases, pauses, deadlines, f.clock, f.metrics);
   /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
-  const hold = async (id: string, takenOver = false): Promise<HeldSignIn> => polls.hold((await store.get(id))!, takenOver)!;
+  const hold = async (id: string, leaseEndedAt: number | null = null): Promise<HeldSignIn> =>
+    polls.hold((await store.get(id))!, leaseEndedAt)!;
   return { ...f, store, pauses, tokens, polls, deadlines, api, hold };
 }
 
@@ -125,16 +126,17 @@ describe('PollService', () => {
     expect(tokens).toMatchObject({ accessToken: 'NEW-ACCESS', refreshToken: 'REFRESH-SECRET' });
   });
 
-  it('a poller taking a sign-in over waits a full interval, whenever the previous poller last polled', async () => {
+  it("a poller taking a sign-in over waits a full interval from when the quiet poller's lease ran out", async () => {
     const t = setUp();
     const view = await t.api.create({});
     const first = await t.hold(view.id);
     t.clock.advance(2000);
-    await t.polls.step(first); // the first poller polls, then goes quiet
+    await t.polls.step(first); // the first poller polls, then goes quiet; it could poll until its lease ends
     t.clock.advance(30_000);
-    const second = await t.hold(view.id, true);
-    expect(await t.polls.step(second)).toEqual({ kind: 'later', at: t.clock.now() + 2000 });
-    t.clock.advance(2000);
+    const leaseEndedAt = t.clock.now() - 500; // noticed half a second after it ran out
+    const second = await t.hold(view.id, leaseEndedAt);
+    expect(await t.polls.step(second)).toEqual({ kind: 'later', at: leaseEndedAt + 2000 });
+    t.clock.advance(1500);
     await t.polls.step(second);
     expect(t.webex.polls).toBe(2);
   });
@@ -147,7 +149,7 @@ describe('PollService', () => {
     t.webex.tokenAnswers.push({ kind: 'slow_down' });
     expect(await t.polls.step(held)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
     expect(t.push.views.at(-1)).toMatchObject({ status: 'pending', interval: 7 });
-    const taken = await t.hold(view.id, true);
+    const taken = await t.hold(view.id, t.clock.now());
     expect(await t.polls.step(taken)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
   });
 

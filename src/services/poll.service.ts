@@ -55,25 +55,20 @@ export class PollService {
 
   /**
    * What a poller needs to hold a sign-in, or `null` when there is nothing left to poll. A sign-in
-   * taken over from a poller that went quiet is treated as if it had just been polled: that poller
-   * may have sent a request right before it stopped, and the provider counts the interval from it.
+   * taken over from a poller that went quiet is treated as if it had been polled when that poller's
+   * lease ran out (`leaseEndedAt`): it may have polled right before, and never after.
    */
-  hold(stored: StoredSession, takenOver: boolean): HeldSignIn | null {
+  hold(stored: StoredSession, leaseEndedAt: number | null): HeldSignIn | null {
     const record = stored.record;
     if (record.status !== 'pending') return null;
-    const now = this.clock.now();
-    if (record.stage === 'profile') {
-      return { id: record.id, poll: record.poll, stage: 'profile', deviceCode: '', stored, attempt: 0, unsaved: null };
-    }
+    const base = { id: record.id, stored, attempt: 0, unsaved: null };
+    if (record.stage === 'profile') return { ...base, poll: record.poll, stage: 'profile', deviceCode: '' };
     if (!stored.sealedDeviceCode) return null;
     return {
-      id: record.id,
-      poll: takenOver ? startPoll(record.poll, now) : record.poll,
+      ...base,
+      poll: leaseEndedAt === null ? record.poll : startPoll(record.poll, Math.max(leaseEndedAt, record.poll.lastPollAt)),
       stage: 'polling',
       deviceCode: this.crypto.decrypt(stored.sealedDeviceCode, `device:${record.id}`),
-      stored,
-      attempt: 0,
-      unsaved: null,
     };
   }
 
