@@ -133,7 +133,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   private async adopt(c: Claimed): Promise<void> {
     const stored = await this.store.get(c.id);
-    const base = stored && this.polls.hold(stored, c.takenOver ? c.at : null);
+    const base = stored && this.polls.hold(stored, c);
     if (!base) {
       await this.leases.release(this.pollerId, c.id);
       return;

@@ -24,13 +24,21 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
 }
 
-const JOB_OPTIONS = {
+const KEEP = {
   removeOnComplete: true,
   // Kept a day so operators can see what failed in the dashboard, then dropped.
   removeOnFail: { age: 24 * 3600 },
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2_000 },
 } as const;
+
+/**
+ * A `device-poll` job lives as long as its sign-in, one per sign-in in progress, so it carries as
+ * little as it can: what to keep is set on its worker, and its step handles its own retries. Small
+ * fields keep BullMQ's job hash in Redis's compact encoding (values of at most 64 bytes).
+ */
+const JOB_OPTIONS: Record<QueueName, object> = {
+  [QUEUE_NAMES.poll]: {},
+  [QUEUE_NAMES.refresh]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+};
 
 /**
  * The only adapter to BullMQ. Two queues of step jobs (BullMQ's "process step jobs" pattern):
@@ -50,7 +58,8 @@ export class JobRepository {
   ) {}
 
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
-    await this.queues[queue].add(queue, { sessionId }, { ...JOB_OPTIONS, jobId: sessionId, delay: Math.max(0, at - Date.now()) });
+    const delay = Math.max(0, Math.ceil(at - Date.now()));
+    await this.queues[queue].add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
   }
 
   /** Removes a waiting or delayed job. An active one finishes its step and then sees the new status. */
@@ -92,6 +101,8 @@ export class JobRepository {
       // A worker that dies mid-step leaves a stalled job; another worker must take it over
       // however many times that happens, rather than failing the sign-in.
       maxStalledCount: 1_000,
+      removeOnComplete: { count: 0 },
+      removeOnFail: KEEP.removeOnFail,
     });
     worker.on('failed', (job, err) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void onFailed(job.data.sessionId, err);

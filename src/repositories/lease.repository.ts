@@ -185,6 +185,14 @@ export class LeaseRepository {
     );
   }
 
+  /** Ids of sign-ins being polled or waiting for a poller (at most `limit`): the pending ones. */
+  async pendingIds(limit: number): Promise<string[]> {
+    const pollers = await this.redis.smembers(this.pollersKey);
+    const sets = [this.dueKey, ...pollers.map((p) => this.ownerKey(p))];
+    const lists = await Promise.all(sets.map((key) => this.redis.zrange(key, 0, limit - 1)));
+    return [...new Set(lists.flat())].slice(0, limit);
+  }
+
   /** Pollers registered now (holding sign-ins, or having claimed one recently). */
   async pollerCount(): Promise<number> {
     return this.redis.scard(this.pollersKey);

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord } from '../domain/session';
 
 /** A session as stored: the record plus its sealed (encrypted) secrets. */
@@ -13,6 +14,27 @@ export interface StoredSession {
 
 /** The value as it is written: everything but `rev`, which prefixes it. */
 type StoredValue = Omit<StoredSession, 'rev'>;
+
+/**
+ * The stored JSON: short names, no null field, no id (the key has it) and no backoff count (a
+ * poller keeps it in memory): a pending sign-in's value stays small.
+ */
+interface Encoded {
+  r: Record<string, unknown>;
+  d?: string;
+  t?: string;
+  p?: string;
+}
+
+const NULLABLE: ReadonlyArray<keyof SessionRecord> = [
+  'kioskId',
+  'profile',
+  'error',
+  'grantedAt',
+  'accessIssuedAt',
+  'accessExpiresAt',
+  'refreshExpiresAt',
+];
 
 // One string per session, `<rev>|<json>`: a whole-value compare-and-set is one GET and one SET, and
 // the value is smaller than a hash of the same fields. Workers and API processes change the same
@@ -32,7 +54,12 @@ type RedisWithScripts = Redis & {
   sessionUpdate(key: string, index: string, ...args: string[]): Promise<number>;
 };
 
-/** Redis storage of sessions, plus an index of live sessions (score: when the key expires) for the fleet view. */
+/**
+ * Redis storage of sessions, plus an index (score: when the key expires) of the sessions that are
+ * no longer pending, for the fleet view. Pending ones are listed from the pollers' sets instead
+ * (`LeaseRepository.pendingIds`): an index entry per sign-in in progress would cost as much Redis
+ * memory as a sixth of the sign-in itself.
+ */
 export class SessionRepository {
   private readonly redis: RedisWithScripts;
 
@@ -47,20 +74,16 @@ export class SessionRepository {
   }
 
   async create(value: StoredValue, ttlMs: number): Promise<void> {
-    const now = Date.now();
-    await Promise.all([
-      this.redis.set(this.key(value.record.id), `1|${JSON.stringify(value)}`, 'PX', Math.ceil(ttlMs)),
-      this.redis.zadd(this.indexKey(), now + ttlMs, value.record.id),
-    ]);
+    await this.redis.set(this.key(value.record.id), `1|${encode(value)}`, 'PX', Math.ceil(ttlMs));
   }
 
   async get(id: string): Promise<StoredSession | null> {
-    return parse(await this.redis.get(this.key(id)));
+    return parse(id, await this.redis.get(this.key(id)));
   }
 
   /**
-   * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` raises
-   * the session's entry in the live index (pass it when the key will now live longer).
+   * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` sets the
+   * session's entry in the index (pass it when it leaves pending, and when its key lives longer).
    */
   async update(
     id: string,
@@ -73,7 +96,7 @@ export class SessionRepository {
       this.key(id),
       this.indexKey(),
       String(rev),
-      JSON.stringify(value),
+      encode(value),
       String(Math.max(1, Math.ceil(ttlMs))),
       indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
@@ -81,7 +104,7 @@ export class SessionRepository {
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';
   }
 
-  /** Ids of sessions whose keys have not yet expired, newest expiry first. */
+  /** Ids of sessions past pending whose keys have not yet expired, newest expiry first. */
   async listLiveIds(limit: number): Promise<string[]> {
     const now = Date.now();
     // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
@@ -92,8 +115,8 @@ export class SessionRepository {
   async getMany(ids: string[]): Promise<StoredSession[]> {
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => this.key(id)));
-    return values.flatMap((value) => {
-      const stored = parse(value);
+    return values.flatMap((value, i) => {
+      const stored = parse(ids[i], value);
       return stored ? [stored] : [];
     });
   }
@@ -107,9 +130,30 @@ export class SessionRepository {
   }
 }
 
-function parse(value: string | null): StoredSession | null {
+function encode(value: StoredValue): string {
+  const { id: _id, ...rest } = value.record;
+  const { failures: _failures, ...poll } = rest.poll;
+  const record: Record<string, unknown> = { ...rest, poll };
+  for (const field of NULLABLE) if (record[field] === null) delete record[field];
+  const encoded: Encoded = { r: record };
+  if (value.sealedDeviceCode) encoded.d = value.sealedDeviceCode;
+  if (value.sealedTokens) encoded.t = value.sealedTokens;
+  if (value.sealedProfile) encoded.p = value.sealedProfile;
+  return JSON.stringify(encoded);
+}
+
+function parse(id: string, value: string | null): StoredSession | null {
   if (value === null) return null;
   const bar = value.indexOf('|');
-  const stored = JSON.parse(value.slice(bar + 1)) as StoredValue;
-  return { ...stored, rev: Number(value.slice(0, bar)) };
+  const encoded = JSON.parse(value.slice(bar + 1)) as Encoded;
+  const record = { ...encoded.r, id } as Record<string, unknown>;
+  for (const field of NULLABLE) record[field] ??= null;
+  record.poll = { ...(encoded.r.poll as PollState), failures: 0 };
+  return {
+    record: record as unknown as SessionRecord,
+    rev: Number(value.slice(0, bar)),
+    sealedDeviceCode: encoded.d ?? null,
+    sealedTokens: encoded.t ?? null,
+    sealedProfile: encoded.p ?? null,
+  };
 }

@@ -8,6 +8,7 @@ import { SessionStore } from './session.store';
 
 /** Once a code is this far past its expiry and still pending, no poller is going to end it. */
 export const DEADLINE_GRACE_MS = 60_000;
+const RETRY_MS = 10_000;
 
 /**
  * The `device-poll` job of a sign-in waits until its code's deadline and is removed when the
@@ -29,7 +30,17 @@ export class DeadlineService {
     return expiresAt + DEADLINE_GRACE_MS;
   }
 
+  /** The job's step; it retries by itself (its job has no retries, to stay small in Redis). */
   async step(id: string): Promise<StepOutcome> {
+    try {
+      return await this.expireIfDue(id);
+    } catch (err) {
+      this.logger.warn({ sessionId: id, err: String(err) }, 'deadline check failed; retrying');
+      return { kind: 'later', at: this.clock.now() + RETRY_MS };
+    }
+  }
+
+  private async expireIfDue(id: string): Promise<StepOutcome> {
     const stored = await this.store.get(id);
     if (!stored || stored.record.status !== 'pending') return { kind: 'done' };
     const now = this.clock.now();

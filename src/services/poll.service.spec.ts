@@ -20,8 +20,8 @@ function setUp() {
   const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
   const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.as.leases, pauses, deadlines, f.clock, f.metrics);
   /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
-  const hold = async (id: string, leaseEndedAt: number | null = null): Promise<HeldSignIn> =>
-    polls.hold((await store.get(id))!, leaseEndedAt)!;
+  const hold = async (id: string, claim: { at: number; takenOver: boolean } = { at: 0, takenOver: false }): Promise<HeldSignIn> =>
+    polls.hold((await store.get(id))!, claim)!;
   return { ...f, store, pauses, tokens, polls, deadlines, api, hold };
 }
 
@@ -134,11 +134,23 @@ describe('PollService', () => {
     await t.polls.step(first); // the first poller polls, then goes quiet; it could poll until its lease ends
     t.clock.advance(30_000);
     const leaseEndedAt = t.clock.now() - 500; // noticed half a second after it ran out
-    const second = await t.hold(view.id, leaseEndedAt);
+    const second = await t.hold(view.id, { at: leaseEndedAt, takenOver: true });
     expect(await t.polls.step(second)).toEqual({ kind: 'later', at: leaseEndedAt + 2000 });
     t.clock.advance(1500);
     await t.polls.step(second);
     expect(t.webex.polls).toBe(2);
+  });
+
+  it('a sign-in handed back by a poller that stopped is not polled before the time it was handed back for', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const first = await t.hold(view.id);
+    t.clock.advance(2000);
+    await t.polls.step(first); // answered now: the next poll is due in 2 s; then the poller stops
+    const next = first.poll.nextPollAt;
+    const second = await t.hold(view.id, { at: next, takenOver: false });
+    expect(await t.polls.step(second)).toEqual({ kind: 'later', at: next });
+    expect(t.webex.polls).toBe(1);
   });
 
   it('keeps a slow_down for good: the interval is stored, pushed, and a takeover uses it', async () => {
@@ -149,7 +161,7 @@ describe('PollService', () => {
     t.webex.tokenAnswers.push({ kind: 'slow_down' });
     expect(await t.polls.step(held)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
     expect(t.push.views.at(-1)).toMatchObject({ status: 'pending', interval: 7 });
-    const taken = await t.hold(view.id, t.clock.now());
+    const taken = await t.hold(view.id, { at: t.clock.now(), takenOver: true });
     expect(await t.polls.step(taken)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
   });
 

@@ -54,19 +54,24 @@ export class PollService {
   ) {}
 
   /**
-   * What a poller needs to hold a sign-in, or `null` when there is nothing left to poll. A sign-in
-   * taken over from a poller that went quiet is treated as if it had been polled when that poller's
-   * lease ran out (`leaseEndedAt`): it may have polled right before, and never after.
+   * What a poller needs to hold the sign-in it claimed, or `null` when there is nothing left to
+   * poll. A due sign-in is not polled before `claim.at` (its first poll, or the next poll of a
+   * poller that stopped and handed it back). One taken over from a poller that went quiet is
+   * treated as if it had been polled when that poller's lease ran out (`claim.at`): it may have
+   * polled right before, and never after.
    */
-  hold(stored: StoredSession, leaseEndedAt: number | null): HeldSignIn | null {
+  hold(stored: StoredSession, claim: { at: number; takenOver: boolean }): HeldSignIn | null {
     const record = stored.record;
     if (record.status !== 'pending') return null;
     const base = { id: record.id, stored, attempt: 0, unsaved: null };
     if (record.stage === 'profile') return { ...base, poll: record.poll, stage: 'profile', deviceCode: '' };
     if (!stored.sealedDeviceCode) return null;
+    const poll = claim.takenOver
+      ? startPoll(record.poll, Math.max(claim.at, record.poll.lastPollAt))
+      : { ...record.poll, nextPollAt: Math.max(record.poll.nextPollAt, claim.at) };
     return {
       ...base,
-      poll: leaseEndedAt === null ? record.poll : startPoll(record.poll, Math.max(leaseEndedAt, record.poll.lastPollAt)),
+      poll,
       stage: 'polling',
       deviceCode: this.crypto.decrypt(stored.sealedDeviceCode, `device:${record.id}`),
     };

@@ -72,9 +72,13 @@ export class SessionStore {
       const next = this.applied(current, change);
       const { rev: _rev, ...stored } = next;
       const value = { ...stored, record: { ...next.record, profile: null } };
-      const later = usableUntil(change.record) > usableUntil(current.record);
-      const now = Date.now();
-      const result = await this.sessions.update(id, current.rev, value, change.ttlMs, later ? now + change.ttlMs : null);
+      const result = await this.sessions.update(
+        id,
+        current.rev,
+        value,
+        change.ttlMs,
+        this.indexUntil(current.record, next.record, change.ttlMs),
+      );
       if (result === 'missing') return null;
       if (result === 'ok') {
         this.afterChange(current.record, next.record);
@@ -83,6 +87,13 @@ export class SessionStore {
       current = undefined;
     }
     throw new Error(`session changed concurrently ${MAX_ATTEMPTS} times in a row`);
+  }
+
+  /** The fleet view's index lists sessions past pending (see `SessionRepository`), until their key expires. */
+  private indexUntil(before: SessionRecord, after: SessionRecord, ttlMs: number): number | null {
+    if (after.status === 'pending') return null;
+    const leaving = before.status === 'pending';
+    return leaving || usableUntil(after) > usableUntil(before) ? Date.now() + ttlMs : null;
   }
 
   private afterChange(before: SessionRecord, after: SessionRecord): void {
