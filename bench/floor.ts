@@ -1,11 +1,14 @@
 /**
  * The floor: the least any poller can do for the same workload. One Node process, one timer per
- * sign-in, one `fetch` per poll straight to the token endpoint; no queue, no persistence, no push.
- * The bench forks it and talks over IPC: `start` → `started`/`failed`, then `final` when Webex
- * gives a final answer. Its CPU is read from /proc exactly like the service's.
+ * sign-in, one HTTP request per poll straight to the token endpoint; no queue, no persistence, no
+ * push. The bench forks it and talks over IPC: `start` → `started`/`failed`, then `final` when
+ * Webex gives a final answer. Its CPU is read from /proc exactly like the service's.
  *
- * Env: FLOOR_API_BASE (e.g. http://127.0.0.1:4010/v1), FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET.
+ * Env: FLOOR_API_BASE (e.g. http://127.0.0.1:4010/v1), FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, and
+ * FLOOR_HTTP: `fetch` (Node's built-in) or `undici` (undici's `request()` on a keep-alive pool,
+ * cheaper: no WHATWG streams, no Request/Response objects).
  */
+import { Pool } from 'undici';
 import type { FloorReply, FloorRequest } from './floor-protocol';
 
 const apiBase = process.env.FLOOR_API_BASE ?? '';
@@ -13,6 +16,38 @@ const clientId = process.env.FLOOR_CLIENT_ID ?? '';
 const clientSecret = process.env.FLOOR_CLIENT_SECRET ?? '';
 const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
 const GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const FORM = 'application/x-www-form-urlencoded';
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/** One POST of a form, answered with status and parsed JSON body (null when it is not JSON). */
+type Post = (path: string, form: string, headers: Record<string, string>) => Promise<Answer>;
+
+function fetchPost(): Post {
+  return async (path, form, headers) => {
+    const res = await fetch(`${apiBase}${path}`, { method: 'POST', headers: { 'content-type': FORM, ...headers }, body: form });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  };
+}
+
+function undiciPost(): Post {
+  const base = new URL(apiBase);
+  const pool = new Pool(base.origin);
+  return async (path, form, headers) => {
+    const res = await pool.request({
+      method: 'POST',
+      path: `${base.pathname}${path}`,
+      headers: { 'content-type': FORM, ...headers },
+      body: form,
+    });
+    return { status: res.statusCode, body: await res.body.json().catch(() => null) };
+  };
+}
+
+const post: Post = process.env.FLOOR_HTTP === 'undici' ? undiciPost() : fetchPost();
 /** A hard stop for each sign-in, whatever the simulator does. */
 const MAX_POLLS_PER_SIGN_IN = 10_000;
 
@@ -34,13 +69,9 @@ function errorCode(body: unknown): string {
 }
 
 async function signIn(n: number): Promise<void> {
-  const res = await fetch(`${apiBase}/device/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: clientId, scope: 'spark:all' }).toString(),
-  });
-  const auth = (await res.json()) as { device_code?: string; user_code?: string; interval?: number; expires_in?: number };
-  if (!res.ok || !auth.device_code || !auth.user_code) throw new Error(`authorize answered ${res.status}`);
+  const res = await post('/device/authorize', new URLSearchParams({ client_id: clientId, scope: 'spark:all' }).toString(), {});
+  const auth = (res.body ?? {}) as { device_code?: string; user_code?: string; interval?: number; expires_in?: number };
+  if (res.status !== 200 || !auth.device_code || !auth.user_code) throw new Error(`authorize answered ${res.status}`);
   send({ type: 'started', n, userCode: auth.user_code });
   const form = new URLSearchParams({ grant_type: GRANT, device_code: auth.device_code, client_id: clientId }).toString();
   let intervalMs = (auth.interval ?? 5) * 1000;
@@ -52,14 +83,9 @@ async function signIn(n: number): Promise<void> {
     let status = 0;
     let code = '';
     try {
-      const answer = await fetch(`${apiBase}/device/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
-        body: form,
-      });
+      const answer = await post('/device/token', form, { authorization: basic });
       status = answer.status;
-      const body: unknown = await answer.json().catch(() => null);
-      code = errorCode(body);
+      code = errorCode(answer.body);
     } catch {
       lastAnswer = Date.now();
       continue; // connection trouble: try again after the interval

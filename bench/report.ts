@@ -51,7 +51,11 @@ export interface ServiceResult {
   timedOut: boolean;
 }
 
+/** The floor's HTTP client: Node's `fetch`, or undici's `request()` on a keep-alive pool. */
+export type FloorHttp = 'fetch' | 'undici';
+
 export interface FloorResult {
+  http: FloorHttp;
   process: ProcessCost;
   analysis: Analysis;
   sim: SimCounters;
@@ -60,8 +64,10 @@ export interface FloorResult {
 }
 
 export interface Comparison {
-  /** CPU per poll of the service processes ÷ the floor's; and with Redis added to ours. */
+  /** CPU per poll of the service processes ÷ the `fetch` floor's; and with Redis added to ours. */
   cpuPerPollOursOverFloor: { service: number | null; serviceAndRedis: number | null };
+  /** The same against the undici floor. */
+  cpuPerPollOursOverUndiciFloor: { service: number | null; serviceAndRedis: number | null };
   oldDesign: OldDesignComparison;
   pushLatencyMs: Summary;
 }
@@ -84,7 +90,9 @@ export interface WorkloadResult {
   };
   code: { commit: string | null; changedFiles: number | null };
   service: ServiceResult;
+  /** The floor with `fetch`, and with undici's `request()`. */
   floor: FloorResult | null;
+  floorUndici: FloorResult | null;
   comparison: Comparison;
 }
 
@@ -95,15 +103,17 @@ export function perThousand(cpuS: number | null, polls: number): number | null {
 export function buildComparison(
   service: ServiceResult,
   floor: FloorResult | null,
+  floorUndici: FloorResult | null,
   w: WorkloadOptions,
   durationsMs: readonly number[],
 ): Comparison {
-  const floorPer = floor?.cost.cpuSPer1000Polls ?? null;
+  const over = (f: FloorResult | null) => ({
+    service: ratio(service.cost.serviceCpuSPer1000Polls, f?.cost.cpuSPer1000Polls ?? null),
+    serviceAndRedis: ratio(service.cost.serviceAndRedisCpuSPer1000Polls, f?.cost.cpuSPer1000Polls ?? null),
+  });
   return {
-    cpuPerPollOursOverFloor: {
-      service: ratio(service.cost.serviceCpuSPer1000Polls, floorPer),
-      serviceAndRedis: ratio(service.cost.serviceAndRedisCpuSPer1000Polls, floorPer),
-    },
+    cpuPerPollOursOverFloor: over(floor),
+    cpuPerPollOursOverUndiciFloor: over(floorUndici),
     oldDesign: compareWithBrowserPolling({ signInDurationsMs: durationsMs, signing: w.signing, browserPollS: 2 }),
     pushLatencyMs: service.analysis.pushLatencyMs,
   };
@@ -129,105 +139,115 @@ function early(a: Analysis, sim: SimCounters): string {
 /** The report table of one workload. */
 export function reportTable(r: WorkloadResult): string {
   const s = r.service;
-  const f = r.floor;
   const w = r.options;
+  /** The two floor columns of a row: `cell` of each floor that ran, else a dash. */
+  const both = (cell: (f: FloorResult) => string): string[] => [r.floor, r.floorUndici].map((f) => (f ? cell(f) : '—'));
+  const same = (text: string): string[] => [text, text];
   const rss = [...s.processes, s.redis, s.simulator].map((p) => `${p.name} ${fmtBytes(p.peakRssBytes)}`).join(', ');
   const rows: string[][] = [
-    ['figure', 'ours (service)', 'floor (timer loop)'],
+    ['figure', 'ours (service)', 'floor (timer loop, fetch)', 'floor (timer loop, undici)'],
     [
       'sign-ins started (shown)',
       `${fmt(s.analysis.signIns.started)} (${fmt(s.analysis.signIns.shown)})`,
-      f ? `${fmt(f.analysis.signIns.started)} (${fmt(f.analysis.signIns.shown)})` : '—',
+      ...both((f) => `${fmt(f.analysis.signIns.started)} (${fmt(f.analysis.signIns.shown)})`),
     ],
-    ['final statuses', finals(s.analysis), f ? finals(f.analysis) : '—'],
+    ['final statuses', finals(s.analysis), ...both((f) => finals(f.analysis))],
     [
       'unresolved / wrong final status',
       `${fmt(s.analysis.signIns.unresolved)} / ${fmt(s.analysis.signIns.wrongFinal)}`,
-      f ? `${fmt(f.analysis.signIns.unresolved)} / ${fmt(f.analysis.signIns.wrongFinal)}` : '—',
+      ...both((f) => `${fmt(f.analysis.signIns.unresolved)} / ${fmt(f.analysis.signIns.wrongFinal)}`),
     ],
     [
       'approved and pushed authorized',
       `${fmt(s.analysis.signIns.approvedAndPushed)} of ${fmt(s.analysis.signIns.approved)}`,
-      '—',
+      ...same('—'),
     ],
-    ['polls (simulator log)', fmt(s.analysis.polls.logged), f ? fmt(f.analysis.polls.logged) : '—'],
-    ['answered slow_down', fmt(s.sim.pollsByOutcome.slow_down ?? 0), f ? fmt(f.sim.pollsByOutcome.slow_down ?? 0) : '—'],
+    ['polls (simulator log)', fmt(s.analysis.polls.logged), ...both((f) => fmt(f.analysis.polls.logged))],
+    ['answered slow_down', fmt(s.sim.pollsByOutcome.slow_down ?? 0), ...both((f) => fmt(f.sim.pollsByOutcome.slow_down ?? 0))],
     [
       'polls/s sustained (expected)',
       `${fmt(s.analysis.polls.perSecond, 1)} (${fmt(s.analysis.polls.expectedPerSecond, 1)})`,
-      f ? `${fmt(f.analysis.polls.perSecond, 1)} (${fmt(f.analysis.polls.expectedPerSecond, 1)})` : '—',
+      ...both((f) => `${fmt(f.analysis.polls.perSecond, 1)} (${fmt(f.analysis.polls.expectedPerSecond, 1)})`),
     ],
     [
       'poll gap − interval, ms: min/p50/p99/max',
       fmtSpread(s.analysis.polls.latenessMs),
-      f ? fmtSpread(f.analysis.polls.latenessMs) : '—',
+      ...both((f) => fmtSpread(f.analysis.polls.latenessMs)),
     ],
     [
       'gaps > interval + 1 s',
       `${fmt(s.analysis.polls.lateOver1s)} of ${fmt(s.analysis.polls.gaps)}`,
-      f ? `${fmt(f.analysis.polls.lateOver1s)} of ${fmt(f.analysis.polls.gaps)}` : '—',
+      ...both((f) => `${fmt(f.analysis.polls.lateOver1s)} of ${fmt(f.analysis.polls.gaps)}`),
     ],
-    ['early polls: gaps / log flag / sim stat', early(s.analysis, s.sim), f ? early(f.analysis, f.sim) : '—'],
+    ['early polls: gaps / log flag / sim stat', early(s.analysis, s.sim), ...both((f) => early(f.analysis, f.sim))],
     [
       'polls after final answer; double redemptions',
       `${fmt(s.sim.afterTerminal)}; ${fmt(s.sim.doubleRedemptions)}`,
-      f ? `${fmt(f.sim.afterTerminal)}; ${fmt(f.sim.doubleRedemptions)}` : '—',
+      ...both((f) => `${fmt(f.sim.afterTerminal)}; ${fmt(f.sim.doubleRedemptions)}`),
     ],
     [
       'grant → kiosk, ms: min/p50/p99/max',
       fmtSpread(s.analysis.pushLatencyMs),
-      f ? `${fmtSpread(f.analysis.pushLatencyMs)} (no push)` : '—',
+      ...both((f) => `${fmtSpread(f.analysis.pushLatencyMs)} (no push)`),
     ],
     [
       'CPU s per 1,000 polls',
       `${fmt(s.cost.serviceCpuSPer1000Polls, 3)} service + ${fmt(s.cost.redisCpuSPer1000Polls, 3)} redis`,
-      f ? fmt(f.cost.cpuSPer1000Polls, 3) : '—',
+      ...both((f) => fmt(f.cost.cpuSPer1000Polls, 3)),
     ],
     [
       'CPU per poll, ours ÷ floor',
-      `${fmt(r.comparison.cpuPerPollOursOverFloor.service, 1)}× (service), ${fmt(r.comparison.cpuPerPollOursOverFloor.serviceAndRedis, 1)}× (+redis)`,
+      `${fmt(r.comparison.cpuPerPollOursOverFloor.service, 2)}× (service), ${fmt(r.comparison.cpuPerPollOursOverFloor.serviceAndRedis, 2)}× (+redis)`,
       '1×',
+      r.floorUndici ? '1×' : '—',
+    ],
+    [
+      'CPU per poll, ours ÷ undici floor',
+      `${fmt(r.comparison.cpuPerPollOursOverUndiciFloor.service, 2)}× (service), ${fmt(r.comparison.cpuPerPollOursOverUndiciFloor.serviceAndRedis, 2)}× (+redis)`,
+      ...both((f) =>
+        f.http === 'undici' ? '1×' : fmt(ratio(f.cost.cpuSPer1000Polls, r.floorUndici?.cost.cpuSPer1000Polls ?? null), 2) + '×',
+      ),
     ],
     [
       'CPU s in phase',
       `${fmt(s.cost.serviceCpuS, 1)} service, ${fmt(s.cost.redisCpuS, 1)} redis (simulator ${fmt(s.simulator.cpuS, 1)}, bench ${fmt(s.bench.cpuS, 1)})`,
-      f ? fmt(f.cost.cpuS, 1) : '—',
+      ...both((f) => fmt(f.cost.cpuS, 1)),
     ],
-    ['peak RSS', `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}`, f ? `floor ${fmtBytes(f.process.peakRssBytes)}` : '—'],
+    ['peak RSS', `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}`, ...both((f) => `floor ${fmtBytes(f.process.peakRssBytes)}`)],
     [
       'Redis memory per pending session',
       `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending)`,
-      'none',
+      ...same('none'),
     ],
-    ['Redis commands per poll', fmt(s.cost.redisCommandsPerPoll, 1), 'none'],
+    ['Redis commands per poll', fmt(s.cost.redisCommandsPerPoll, 1), ...same('none')],
     [
       '  of which (busiest)',
       s.cost.redisCommandsPerPollByCommand
         .slice(0, 5)
         .map((c) => `${c.command} ${fmt(c.perPoll, 1)}`)
         .join(', '),
-      '',
+      ...same(''),
     ],
     [
       'service event-loop delay, ms: mean/p99/max',
       s.serviceMetrics
         ? `${fmt(s.serviceMetrics.eventLoopLagMs.mean)} / ${fmt(s.serviceMetrics.eventLoopLagMs.p99)} / ${fmt(s.serviceMetrics.eventLoopLagMs.max)}`
         : '—',
-      '—',
+      ...same('—'),
     ],
     [
       'token request as the service timed it, mean ms',
       s.serviceMetrics
         ? `${fmt(s.serviceMetrics.tokenRequestMeanMs, 1)} (its own lateness metric: mean ${fmt(s.serviceMetrics.pollLatenessMeanMs)} ms)`
         : '—',
-      '—',
+      ...same('—'),
     ],
     [
       'kiosk connect',
       `${fmt(s.connect.kiosks)} in ${fmt(s.connect.seconds, 1)} s, ${fmt(s.connect.serviceCpuS, 1)} CPU s; service RSS then ${s.connect.rssAfterConnectBytes.map(fmtBytes).join(', ')}`,
-      '—',
+      ...same('—'),
     ],
-    ['kiosk disconnects / reconnects', `${fmt(s.kiosks.disconnects)} / ${fmt(s.kiosks.reconnects)}`, '—'],
+    ['kiosk disconnects / reconnects', `${fmt(s.kiosks.disconnects)} / ${fmt(s.kiosks.reconnects)}`, ...same('—')],
   ];
   const o = r.comparison.oldDesign;
   const old: string[][] = [
@@ -257,7 +277,9 @@ export function reportTable(r: WorkloadResult): string {
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
   ];
   if (s.timedOut) warnings.push('WARNING: the service phase hit its deadline with sign-ins unresolved');
-  if (f?.timedOut) warnings.push('WARNING: the floor phase hit its deadline with sign-ins unresolved');
+  for (const f of [r.floor, r.floorUndici]) {
+    if (f?.timedOut) warnings.push(`WARNING: the ${f.http} floor phase hit its deadline with sign-ins unresolved`);
+  }
   if (s.sim.polls > s.analysis.polls.logged)
     warnings.push(`WARNING: the simulator's poll log wrapped (${s.sim.polls} polls, ${s.analysis.polls.logged} logged)`);
   return [`== ${title} ==`, formatTable(rows), '', formatTable(old), ...warnings].join('\n');

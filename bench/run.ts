@@ -24,6 +24,7 @@ import {
   perThousand,
   reportTable,
   type Analysis,
+  type FloorHttp,
   type FloorResult,
   type ProcessCost,
   type ServiceResult,
@@ -290,12 +291,12 @@ async function runServicePhase(
   return { result, durations: analysis.signInDurationsMs };
 }
 
-async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string): Promise<FloorResult> {
+async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string, http: FloorHttp): Promise<FloorResult> {
   await sim.reset();
   const child = startNode(
-    'floor',
+    `floor-${http}`,
     'dist/bench/floor.js',
-    { FLOOR_API_BASE: `${simUrl}/v1`, FLOOR_CLIENT_ID: CLIENT_ID, FLOOR_CLIENT_SECRET: CLIENT_SECRET },
+    { FLOOR_API_BASE: `${simUrl}/v1`, FLOOR_CLIENT_ID: CLIENT_ID, FLOOR_CLIENT_SECRET: CLIENT_SECRET, FLOOR_HTTP: http },
     { ipc: true },
   );
   const backend = new FloorBackend(child);
@@ -303,7 +304,7 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string)
     await backend.ready(30_000);
     const stats0 = await sim.stats();
     const cpu0 = readCpuSeconds(child.pid);
-    const run = await runPhase(w, backend, sim, phaseHooks('floor', w, sim));
+    const run = await runPhase(w, backend, sim, phaseHooks(`floor (${http})`, w, sim));
     progress.end();
     await new Promise((r) => setTimeout(r, 500));
     const cpuS = diff(readCpuSeconds(child.pid), cpu0);
@@ -312,7 +313,8 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string)
     const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
     const simCounters = counters(stats1, stats0);
     return {
-      process: { name: 'floor', pid: child.pid, cpuS, peakRssBytes: readPeakRss(child.pid) },
+      http,
+      process: { name: `floor-${http}`, pid: child.pid, cpuS, peakRssBytes: readPeakRss(child.pid) },
       analysis: strip(analysis),
       sim: simCounters,
       cost: { polls: simCounters.polls, cpuS, cpuSPer1000Polls: perThousand(cpuS, simCounters.polls) },
@@ -359,8 +361,8 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     log(`[${w.name}] service phase done; stopping the service${w.cpuProf ? ' (writing CPU profiles)' : ''}…`);
     await Promise.all(services.children.map((c) => c.stop(30_000)));
     services = null;
-    let floor: FloorResult | null = null;
-    if (w.floor) floor = await runFloorPhase(w, sim, simUrl);
+    const floor = w.floor ? await runFloorPhase(w, sim, simUrl, 'fetch') : null;
+    const floorUndici = w.floor ? await runFloorPhase(w, sim, simUrl, 'undici') : null;
     service.simulator.peakRssBytes = readPeakRss(simChild.pid);
     return {
       workload: w.name,
@@ -380,7 +382,8 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
       code: gitInfo(),
       service,
       floor,
-      comparison: buildComparison(service, floor, w, durations),
+      floorUndici,
+      comparison: buildComparison(service, floor, floorUndici, w, durations),
     };
   } finally {
     progress.end();

@@ -20,10 +20,13 @@ import { FleetGateway } from './gateways/fleet.gateway';
 import { SessionGateway } from './gateways/session.gateway';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { basicAuth } from './http/basic-auth.middleware';
+import { PollScheduler } from './processors/poll.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
-import { JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { ControlRepository } from './repositories/control.repository';
+import { EVENT_STREAM_MAX_LEN, JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { LeaseRepository } from './repositories/lease.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
@@ -32,10 +35,12 @@ import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
 import { REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
 import { WebexClient } from './repositories/webex.client';
+import { DeadlineService } from './services/deadline.service';
 import { FleetAuthService } from './services/fleet-auth.service';
 import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
 import { MetricsService } from './services/metrics.service';
+import { PauseService } from './services/pause.service';
 import { PollService } from './services/poll.service';
 import { ProfileService } from './services/profile.service';
 import { SessionService } from './services/session.service';
@@ -60,6 +65,8 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
       useFactory: (r: Redis) => new MetricsExchangeRepository(r, prefix),
     },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
+    { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
+    { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
     { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
     { provide: ClockRepository, useClass: ClockRepository },
@@ -85,6 +92,8 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
 
 const SERVICES: Type[] = [
   SessionStore,
+  PauseService,
+  DeadlineService,
   SessionService,
   TokenService,
   ProfileService,
@@ -121,7 +130,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot(loggerOptions(config)),
-        BullModule.forRoot({ connection: redis.command('queues'), prefix: keyPrefix(config) }),
+        BullModule.forRoot({
+          connection: redis.command('queues'),
+          prefix: keyPrefix(config),
+          streams: { events: { maxLen: EVENT_STREAM_MAX_LEN } },
+        }),
         BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
         ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],
@@ -130,7 +143,7 @@ export class AppModule {
         ...repositoryProviders(config, redis),
         ...SERVICES,
         ...(api ? [...API_SERVICES, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
-        ...(worker ? [WorkerRunner] : []),
+        ...(worker ? [WorkerRunner, PollScheduler] : []),
       ],
       exports: [REDIS_FACTORY, REDIS_COMMAND],
     };

@@ -14,8 +14,8 @@ describe('scale-out and fault tolerance', () => {
   let workers: Service[];
   let kiosk: KioskSocket;
 
-  // Short locks so a killed worker's in-flight job is taken over within seconds, not 30 s.
-  const workerEnv = { WORKER_LOCK_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000' };
+  // Short leases so a killed worker's sign-ins are taken over within seconds, not 30 s.
+  const workerEnv = { WORKER_LOCK_MS: '3000', WORKER_STALLED_INTERVAL_MS: '1000', WEBEX_TIMEOUT_MS: '1000' };
   const startWorker = () => startService({ redisUrl: redis.url, simulatorUrl: sim.url, role: 'worker', env: workerEnv });
 
   beforeAll(async () => {

@@ -82,6 +82,10 @@ function requiredInProduction(e: ParsedEnv): string[] {
       problems.push('DASHBOARD_USER, DASHBOARD_PASSWORD: required when NODE_ENV=production');
     }
   }
+  if (e.WORKER_LOCK_MS < e.WEBEX_TIMEOUT_MS + 1_000) {
+    // A poll may only start while the poller's lease outlives it: the request timeout plus a margin.
+    problems.push(`WORKER_LOCK_MS: must be at least WEBEX_TIMEOUT_MS + 1000 (${e.WEBEX_TIMEOUT_MS + 1_000})`);
+  }
   if (!e.TOKEN_ENCRYPTION_KEY && e.ROLE !== 'all') {
     // Separate processes must share the key, so a generated one cannot work.
     problems.push(`TOKEN_ENCRYPTION_KEY: required for ROLE=${e.ROLE}`);
@@ -120,9 +124,13 @@ function toConfig(e: ParsedEnv): AppConfig {
     integratorApiKey: e.INTEGRATOR_API_KEY ?? null,
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
-      pollRatePerSecond: e.POLL_RATE_LIMIT,
       lockDurationMs: e.WORKER_LOCK_MS,
       stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    },
+    poller: {
+      capacity: e.WORKER_SIGN_INS,
+      leaseMs: e.WORKER_LOCK_MS,
+      pollRatePerSecond: e.POLL_RATE_LIMIT,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

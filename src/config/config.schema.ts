@@ -26,11 +26,20 @@ export interface AppConfig {
   /** First key encrypts; all keys are tried to decrypt (rotation). */
   tokenKeys: { keys: Buffer[]; generated: boolean };
   integratorApiKey: string | null;
+  /** BullMQ workers (deadline and refresh jobs). */
   worker: {
     concurrency: number;
-    pollRatePerSecond: number;
     lockDurationMs: number;
     stalledIntervalMs: number;
+  };
+  /** The pollers (`PollScheduler`): sign-ins polled on in-process timers under Redis leases. */
+  poller: {
+    /** Sign-ins one worker process holds at most. */
+    capacity: number;
+    /** How long a poller's claim on a sign-in outlives its next poll; a takeover waits this long. */
+    leaseMs: number;
+    /** Polls per second across all pollers. */
+    pollRatePerSecond: number;
   };
   shutdownTimeoutMs: number;
 }
@@ -82,6 +91,7 @@ export const envSchema = z.object({
     .transform((s, ctx) => parseKeyList(s, ctx)),
   INTEGRATOR_API_KEY: z.string().min(1).optional(),
   WORKER_CONCURRENCY: positiveInt.max(10_000).default(50),
+  WORKER_SIGN_INS: positiveInt.max(1_000_000).default(25_000),
   POLL_RATE_LIMIT: positiveInt.default(1000),
   WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.min(1000).default(30_000),

@@ -78,12 +78,19 @@ export function toView(record: SessionRecord): SessionView {
 /** How long a finished session stays readable, so a kiosk that reconnects still sees the outcome. */
 export const FINISHED_RETENTION_MS = 60 * 60 * 1000;
 
+/** Statuses a session never leaves. */
+export function isFinal(status: SessionStatus): boolean {
+  return status !== 'pending' && status !== 'authorized';
+}
+
+/** Until when (epoch ms) a session can still be used: its code while pending, its tokens once authorized. */
+export function usableUntil(record: SessionRecord): number {
+  if (record.status === 'pending') return record.poll.expiresAt;
+  if (record.status === 'authorized') return record.refreshExpiresAt ?? record.accessExpiresAt ?? record.updatedAt;
+  return record.updatedAt;
+}
+
 /** When a session's Redis keys may go: once it can no longer be used, plus the retention above. */
 export function retentionMs(record: SessionRecord, now: number): number {
-  let usableUntil = now;
-  if (record.status === 'pending') usableUntil = record.poll.expiresAt;
-  if (record.status === 'authorized') {
-    usableUntil = record.refreshExpiresAt ?? record.accessExpiresAt ?? now;
-  }
-  return Math.max(usableUntil - now, 0) + FINISHED_RETENTION_MS;
+  return Math.max(usableUntil(record) - now, 0) + FINISHED_RETENTION_MS;
 }

@@ -5,13 +5,13 @@ import { retentionMs } from '../domain/session';
 import { JobRepository, QUEUE_NAMES, QueueName, StepHandler } from '../repositories/job.repository';
 import { RedisFactory } from '../repositories/redis.factory';
 import { REDIS_FACTORY } from '../repositories/tokens';
-import { PollService } from '../services/poll.service';
+import { DeadlineService } from '../services/deadline.service';
 import { SessionStore } from '../services/session.store';
 import { TokenService } from '../services/token.service';
 
 /**
- * Runs the queue processors in worker processes. The handler table is typed by queue name, so a
- * queue without a handler does not compile.
+ * Runs the queue processors in worker processes (the polls themselves run in `PollScheduler`). The
+ * handler table is typed by queue name, so a queue without a handler does not compile.
  */
 @Injectable()
 export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,14 +21,14 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS_FACTORY) private readonly redis: RedisFactory,
     private readonly jobs: JobRepository,
-    private readonly polls: PollService,
+    private readonly deadlines: DeadlineService,
     private readonly tokens: TokenService,
     private readonly store: SessionStore,
   ) {}
 
   onApplicationBootstrap(): void {
     const handlers: Record<QueueName, StepHandler> = {
-      [QUEUE_NAMES.poll]: (id, attempt) => this.polls.step(id, attempt.startedCount),
+      [QUEUE_NAMES.poll]: (id) => this.deadlines.step(id),
       [QUEUE_NAMES.refresh]: (id, attempt) => this.tokens.refreshStep(id, attempt.startedCount),
     };
     for (const [queue, handler] of Object.entries(handlers) as [QueueName, StepHandler][]) {
@@ -61,8 +61,9 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
           updatedAt: now,
           error: { code: 'internal_error', message: 'The sign-in could not be completed; please try again.' },
         };
-        return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+        return { record, ttlMs: retentionMs(record, now) };
       })
+      .then((result) => (result?.changed ? this.deadlines.stopPolling(id) : undefined))
       .catch((e: unknown) => this.logger.error({ sessionId: id, err: String(e) }, 'could not mark the session failed'));
   }
 }

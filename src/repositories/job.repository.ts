@@ -1,18 +1,15 @@
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
+import { StepOutcome } from '../domain/step';
 
 export const QUEUE_NAMES = { poll: 'device-poll', refresh: 'token-refresh' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /**
- * What a step job asks for next. Step jobs (BullMQ's "process step jobs" pattern) keep one job per
- * session alive across many polls: no sleeping inside a job, no timers outside the queue.
+ * BullMQ keeps its event stream to about this many entries. Nothing in the service reads it; the
+ * default (10,000) cost more Redis memory than the sign-ins themselves.
  */
-export type StepOutcome =
-  | { kind: 'done' }
-  | { kind: 'later'; at: number }
-  /** Like `later`, and every worker of the queue pauses for `pauseMs` (Webex 429 is per client id). */
-  | { kind: 'paused'; at: number; pauseMs: number };
+export const EVENT_STREAM_MAX_LEN = 100;
 
 export type StepHandler = (sessionId: string, attempt: JobAttempt) => Promise<StepOutcome>;
 
@@ -23,12 +20,35 @@ export interface JobAttempt {
 
 export interface WorkerSettings {
   concurrency: number;
-  pollRatePerSecond: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
 
-/** The only adapter to BullMQ: adds, removes and runs the step jobs of both queues. */
+const KEEP = {
+  removeOnComplete: true,
+  // Kept a day so operators can see what failed in the dashboard, then dropped.
+  removeOnFail: { age: 24 * 3600 },
+} as const;
+
+/**
+ * A `device-poll` job lives as long as its sign-in, one per sign-in in progress, so it carries as
+ * little as it can: what to keep is set on its worker, and its step handles its own retries. Small
+ * fields keep BullMQ's job hash in Redis's compact encoding (values of at most 64 bytes).
+ */
+const JOB_OPTIONS: Record<QueueName, object> = {
+  [QUEUE_NAMES.poll]: {},
+  [QUEUE_NAMES.refresh]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+};
+
+/**
+ * The only adapter to BullMQ. Two queues of step jobs (BullMQ's "process step jobs" pattern):
+ * - `device-poll`: one job per device authorization, waiting (delayed) until its code's deadline;
+ *   the dashboard lists every sign-in in progress. It is removed when the sign-in ends; if the
+ *   deadline comes first it runs and ends the sign-in (see `SignInWatchdog`). The polls themselves
+ *   run on the pollers' timers (`PollScheduler`), not as job steps: a job move per poll cost ~40
+ *   Redis commands.
+ * - `token-refresh`: one job per authorized session, delayed until its token is due for a refresh.
+ */
 export class JobRepository {
   private readonly workers: Worker[] = [];
 
@@ -38,19 +58,8 @@ export class JobRepository {
   ) {}
 
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
-    await this.queues[queue].add(
-      queue,
-      { sessionId },
-      {
-        jobId: sessionId,
-        delay: Math.max(0, at - Date.now()),
-        removeOnComplete: true,
-        // Kept a day so operators can see what failed in the dashboard, then dropped.
-        removeOnFail: { age: 24 * 3600 },
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 2_000 },
-      },
-    );
+    const delay = Math.max(0, Math.ceil(at - Date.now()));
+    await this.queues[queue].add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
   }
 
   /** Removes a waiting or delayed job. An active one finishes its step and then sees the new status. */
@@ -66,10 +75,10 @@ export class JobRepository {
     await Promise.all(Object.values(this.queues).map((q) => q.rateLimit(Math.max(1, Math.ceil(ms)))));
   }
 
-  /** How long the pause set by `pauseAll` still runs, 0 when there is none. */
-  async pausedForMs(): Promise<number> {
-    // A manual rate limit sets the limiter counter to MAX_SAFE_INTEGER, which no real job count reaches.
-    return Math.max(0, await this.queues[QUEUE_NAMES.poll].getRateLimitTtl(Number.MAX_SAFE_INTEGER));
+  /** Jobs in the `device-poll` queue that have not finished: the sign-ins in progress. */
+  async pendingSignIns(): Promise<number> {
+    const counts = await this.queues[QUEUE_NAMES.poll].getJobCounts('delayed', 'waiting', 'active', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
   async counts(queue: QueueName): Promise<Record<string, number>> {
@@ -89,10 +98,11 @@ export class JobRepository {
       concurrency: settings.concurrency,
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.stalledIntervalMs,
-      // A worker that dies mid-poll leaves a stalled job; another worker must take it over
+      // A worker that dies mid-step leaves a stalled job; another worker must take it over
       // however many times that happens, rather than failing the sign-in.
       maxStalledCount: 1_000,
-      limiter: { max: settings.pollRatePerSecond, duration: 1_000 },
+      removeOnComplete: { count: 0 },
+      removeOnFail: KEEP.removeOnFail,
     });
     worker.on('failed', (job, err) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void onFailed(job.data.sessionId, err);
@@ -103,7 +113,7 @@ export class JobRepository {
   }
 
   async closeWorkers(): Promise<void> {
-    // close() waits for active jobs, so an in-flight poll finishes and its result is saved.
+    // close() waits for active jobs, so an in-flight step finishes and its result is saved.
     await Promise.all(this.workers.map((w) => w.close()));
     this.workers.length = 0;
   }
@@ -113,7 +123,7 @@ export class JobRepository {
     if (!sessionId) return; // malformed job data: nothing to do, let it complete and be removed
     const outcome = await handler(sessionId, { startedCount: job.attemptsStarted });
     if (outcome.kind === 'done') return;
-    if (outcome.kind === 'paused') await this.pauseAll(outcome.pauseMs);
+    // 'paused': the handler has paused every caller through PauseService; this job just waits.
     await job.moveToDelayed(Math.max(outcome.at, Date.now()), token);
     throw new DelayedError();
   }

@@ -60,6 +60,18 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly signInsHeld = new Gauge({
+    name: 'kiosk_sign_ins_held',
+    help: 'Sign-ins this process is polling (held on its timers, under a lease)',
+    registers: [this.registry],
+  });
+
+  readonly signInsUnclaimed = new Gauge({
+    name: 'kiosk_sign_ins_unclaimed',
+    help: 'Sign-ins whose first poll is more than 5 s overdue and that no poller has taken (sampled when scraped)',
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'kiosk_queue_jobs',
     help: 'Jobs per queue and state (sampled when scraped)',

@@ -1,36 +1,52 @@
 import Redis from 'ioredis';
+import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord } from '../domain/session';
 
-/** A session as stored: the public record plus its sealed (encrypted) secrets. */
+/** A session as stored: the record plus its sealed (encrypted) secrets. */
 export interface StoredSession {
   record: SessionRecord;
   rev: number;
   sealedDeviceCode: string | null;
   sealedTokens: string | null;
+  /** The person's profile, sealed like the tokens; `record.profile` is never stored in the clear. */
+  sealedProfile: string | null;
 }
 
-/** What a transition writes. `null` for a secret deletes it; `undefined` leaves it as it is. */
-export interface SessionChange {
-  record: SessionRecord;
-  ttlMs: number;
-  sealedTokens?: string | null;
-  sealedDeviceCode?: string | null;
+/** The value as it is written: everything but `rev`, which prefixes it. */
+type StoredValue = Omit<StoredSession, 'rev'>;
+
+/**
+ * The stored JSON: short names, no null field, no id (the key has it) and no backoff count (a
+ * poller keeps it in memory): a pending sign-in's value stays small.
+ */
+interface Encoded {
+  r: Record<string, unknown>;
+  d?: string;
+  t?: string;
+  p?: string;
 }
 
-// Compare-and-set on `rev`: workers and API processes change the same session concurrently
-// (a cancel while a poll is in flight), and only one of them may win.
-// ARGV: rev, data, ttlMs, nowMs, id, then (field, value) pairs; an empty value deletes the field.
+const NULLABLE: ReadonlyArray<keyof SessionRecord> = [
+  'kioskId',
+  'profile',
+  'error',
+  'grantedAt',
+  'accessIssuedAt',
+  'accessExpiresAt',
+  'refreshExpiresAt',
+];
+
+// One string per session, `<rev>|<json>`: a whole-value compare-and-set is one GET and one SET, and
+// the value is smaller than a hash of the same fields. Workers and API processes change the same
+// session concurrently (a cancel while a token answer is on its way), and only one of them may win.
+// KEYS: session, live index. ARGV: expected rev, json, ttlMs, index score ('' leaves it), id.
 const UPDATE_SCRIPT = `
-local rev = redis.call('HGET', KEYS[1], 'rev')
-if not rev then return -1 end
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+local rev = string.match(cur, '^(%d+)|')
 if rev ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1), 'data', ARGV[2])
-for i = 6, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
-  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], tonumber(ARGV[4]) + tonumber(ARGV[3]), ARGV[5])
+redis.call('SET', KEYS[1], (tonumber(rev) + 1) .. '|' .. ARGV[2], 'PX', ARGV[3])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) end
 return 1
 `;
 
@@ -38,7 +54,12 @@ type RedisWithScripts = Redis & {
   sessionUpdate(key: string, index: string, ...args: string[]): Promise<number>;
 };
 
-/** Redis storage of sessions: one hash per session plus an index of live sessions for the fleet view. */
+/**
+ * Redis storage of sessions, plus an index (score: when the key expires) of the sessions that are
+ * no longer pending, for the fleet view. Pending ones are listed from the pollers' sets instead
+ * (`LeaseRepository.pendingIds`): an index entry per sign-in in progress would cost as much Redis
+ * memory as a sixth of the sign-in itself.
+ */
 export class SessionRepository {
   private readonly redis: RedisWithScripts;
 
@@ -52,55 +73,52 @@ export class SessionRepository {
     }
   }
 
-  async create(record: SessionRecord, sealedDeviceCode: string, ttlMs: number): Promise<void> {
-    const key = this.key(record.id);
-    await this.redis
-      .multi()
-      .hset(key, { rev: '1', data: JSON.stringify(record), device: sealedDeviceCode })
-      .pexpire(key, ttlMs)
-      .zadd(this.indexKey(), Date.now() + ttlMs, record.id)
-      // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
-      .zremrangebyscore(this.indexKey(), '-inf', Date.now())
-      .exec();
+  async create(value: StoredValue, ttlMs: number): Promise<void> {
+    await this.redis.set(this.key(value.record.id), `1|${encode(value)}`, 'PX', Math.ceil(ttlMs));
   }
 
   async get(id: string): Promise<StoredSession | null> {
-    const [rev, data, device, tokens] = await this.redis.hmget(this.key(id), 'rev', 'data', 'device', 'tokens');
-    if (rev === null || data === null) return null;
-    return { record: JSON.parse(data) as SessionRecord, rev: Number(rev), sealedDeviceCode: device, sealedTokens: tokens };
+    return parse(id, await this.redis.get(this.key(id)));
   }
 
-  /** Writes `change` only if nobody changed the session since `rev` was read. */
-  async update(id: string, rev: number, change: SessionChange): Promise<'ok' | 'conflict' | 'missing'> {
-    const secrets: string[] = [];
-    if (change.sealedTokens !== undefined) secrets.push('tokens', change.sealedTokens ?? '');
-    if (change.sealedDeviceCode !== undefined) secrets.push('device', change.sealedDeviceCode ?? '');
+  /**
+   * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` sets the
+   * session's entry in the index (pass it when it leaves pending, and when its key lives longer).
+   */
+  async update(
+    id: string,
+    rev: number,
+    value: StoredValue,
+    ttlMs: number,
+    indexUntil: number | null,
+  ): Promise<'ok' | 'conflict' | 'missing'> {
     const result = await this.redis.sessionUpdate(
       this.key(id),
       this.indexKey(),
       String(rev),
-      JSON.stringify(change.record),
-      String(Math.ceil(change.ttlMs)),
-      String(Date.now()),
+      encode(value),
+      String(Math.max(1, Math.ceil(ttlMs))),
+      indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
-      ...secrets,
     );
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';
   }
 
-  /** Ids of sessions whose keys have not yet expired, newest first. */
+  /** Ids of sessions past pending whose keys have not yet expired, newest expiry first. */
   async listLiveIds(limit: number): Promise<string[]> {
     const now = Date.now();
+    // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
     await this.redis.zremrangebyscore(this.indexKey(), '-inf', now);
     return this.redis.zrevrangebyscore(this.indexKey(), '+inf', now, 'LIMIT', 0, limit);
   }
 
-  async getMany(ids: string[]): Promise<SessionRecord[]> {
+  async getMany(ids: string[]): Promise<StoredSession[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.key(id), 'data');
-    const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([err, data]) => (err || typeof data !== 'string' ? [] : [JSON.parse(data) as SessionRecord]));
+    const values = await this.redis.mget(ids.map((id) => this.key(id)));
+    return values.flatMap((value, i) => {
+      const stored = parse(ids[i], value);
+      return stored ? [stored] : [];
+    });
   }
 
   private key(id: string): string {
@@ -110,4 +128,32 @@ export class SessionRepository {
   private indexKey(): string {
     return `${this.prefix}:sessions`;
   }
+}
+
+function encode(value: StoredValue): string {
+  const { id: _id, ...rest } = value.record;
+  const { failures: _failures, ...poll } = rest.poll;
+  const record: Record<string, unknown> = { ...rest, poll };
+  for (const field of NULLABLE) if (record[field] === null) delete record[field];
+  const encoded: Encoded = { r: record };
+  if (value.sealedDeviceCode) encoded.d = value.sealedDeviceCode;
+  if (value.sealedTokens) encoded.t = value.sealedTokens;
+  if (value.sealedProfile) encoded.p = value.sealedProfile;
+  return JSON.stringify(encoded);
+}
+
+function parse(id: string, value: string | null): StoredSession | null {
+  if (value === null) return null;
+  const bar = value.indexOf('|');
+  const encoded = JSON.parse(value.slice(bar + 1)) as Encoded;
+  const record = { ...encoded.r, id } as Record<string, unknown>;
+  for (const field of NULLABLE) record[field] ??= null;
+  record.poll = { ...(encoded.r.poll as PollState), failures: 0 };
+  return {
+    record: record as unknown as SessionRecord,
+    rev: Number(value.slice(0, bar)),
+    sealedDeviceCode: encoded.d ?? null,
+    sealedTokens: encoded.t ?? null,
+    sealedProfile: encoded.p ?? null,
+  };
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { SessionStatus, SessionView, SESSION_STATUSES, toView } from '../domain/session';
+import { LeaseRepository } from '../repositories/lease.repository';
 import { SessionRepository } from '../repositories/session.repository';
+import { SessionStore } from './session.store';
 
 export interface FleetSnapshot {
   sessions: SessionView[];
@@ -13,11 +15,19 @@ const SNAPSHOT_LIMIT = 2_000;
 
 @Injectable()
 export class FleetService {
-  constructor(private readonly sessions: SessionRepository) {}
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly leases: LeaseRepository,
+    private readonly store: SessionStore,
+  ) {}
 
   async snapshot(): Promise<FleetSnapshot> {
-    const ids = await this.sessions.listLiveIds(SNAPSHOT_LIMIT);
-    const views = (await this.sessions.getMany(ids)).map(toView);
+    const [pending, others] = await Promise.all([
+      this.leases.pendingIds(SNAPSHOT_LIMIT),
+      this.sessions.listLiveIds(SNAPSHOT_LIMIT),
+    ]);
+    const ids = [...new Set([...pending, ...others])].slice(0, SNAPSHOT_LIMIT);
+    const views = (await this.store.getMany(ids)).map(toView);
     const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
     for (const view of views) counts[view.status] += 1;
     return { sessions: views, counts, generatedAt: new Date().toISOString() };

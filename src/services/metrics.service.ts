@@ -4,6 +4,7 @@ import { AggregatorRegistry, MetricObjectWithValues, MetricValue } from 'prom-cl
 import { APP_CONFIG } from '../config/app-config.token';
 import { AppConfig } from '../config/config.schema';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsExchangeRepository } from '../repositories/metrics-exchange.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 
@@ -27,6 +28,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: MetricsRepository,
     private readonly exchange: MetricsExchangeRepository,
     private readonly jobs: JobRepository,
+    private readonly leases: LeaseRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,6 +60,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async sampleQueues(): Promise<void> {
+    this.metrics.signInsUnclaimed.set(await this.leases.unclaimed(Date.now(), 5_000));
     for (const queue of Object.values(QUEUE_NAMES)) {
       const counts = await this.jobs.counts(queue);
       for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue, state }, n);
@@ -65,7 +68,9 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** Queue depth is global (read from Redis at scrape time): summing other processes' samples would double it. */
+/** Gauges read from Redis at scrape time are global: summing other processes' samples would double them. */
+const SAMPLED_AT_SCRAPE = new Set(['kiosk_queue_jobs', 'kiosk_sign_ins_unclaimed']);
+
 function withoutQueueGauge(snapshot: Snapshot): Snapshot {
-  return snapshot.filter((m) => m.name !== 'kiosk_queue_jobs');
+  return snapshot.filter((m) => !SAMPLED_AT_SCRAPE.has(m.name));
 }

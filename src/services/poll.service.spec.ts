@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { TokenSet } from '../device-flow/token-answer';
 import { QUEUE_NAMES } from '../repositories/job.repository';
 import { fakeRepositories, PERSON } from '../testing/fakes';
-import { PollService } from './poll.service';
+import { DEADLINE_GRACE_MS, DeadlineService } from './deadline.service';
+import { PauseService } from './pause.service';
+import { HeldSignIn, PollService } from './poll.service';
 import { ProfileService } from './profile.service';
 import { SessionService } from './session.service';
 import { SessionStore } from './session.store';
@@ -10,12 +12,17 @@ import { TokenService } from './token.service';
 
 function setUp() {
   const f = fakeRepositories();
-  const store = new SessionStore(f.as.sessions, f.as.push, f.metrics);
-  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, f.as.locks, f.clock, f.metrics);
+  const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
+  const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
+  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
   const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
   const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
-  const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.clock, f.metrics);
-  return { ...f, store, tokens, polls, api };
+  const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
+  const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.as.leases, pauses, deadlines, f.clock, f.metrics);
+  /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
+  const hold = async (id: string, claim: { at: number; takenOver: boolean } = { at: 0, takenOver: false }): Promise<HeldSignIn> =>
+    polls.hold((await store.get(id))!, claim)!;
+  return { ...f, store, pauses, tokens, polls, deadlines, api, hold };
 }
 
 function tokenSet(now: number, overrides: Partial<TokenSet> = {}): TokenSet {
@@ -30,38 +37,47 @@ function tokenSet(now: number, overrides: Partial<TokenSet> = {}): TokenSet {
 }
 
 describe('PollService', () => {
-  it('schedules the first poll one interval after the authorize answer, and does not poll before it', async () => {
+  it('queues a new sign-in for its first poll one interval after the authorize answer, with a deadline job', async () => {
     const t = setUp();
     const view = await t.api.create({ kioskId: 'lobby-1' });
-    expect(t.jobs.scheduled).toEqual([{ queue: QUEUE_NAMES.poll, id: view.id, at: t.clock.now() + 2000 }]);
+    expect(t.leases.due.get(view.id)).toBe(t.clock.now() + 2000);
+    expect(t.jobs.scheduled).toEqual([
+      { queue: QUEUE_NAMES.poll, id: view.id, at: Date.parse(view.expiresAt) + DEADLINE_GRACE_MS },
+    ]);
+    const held = await t.hold(view.id);
     t.clock.advance(1999);
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'later', at: t.clock.now() + 1 });
+    expect(await t.polls.step(held)).toEqual({ kind: 'later', at: t.clock.now() + 1 });
     expect(t.webex.polls).toBe(0);
   });
 
-  it('waits a full interval after each pending answer, without a push', async () => {
+  it('waits a full interval after each pending answer, without a push or a write of the session', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     const pushes = t.push.views.length;
+    const rev = t.sessions.rows.get(view.id)!.rev;
     t.clock.advance(2000);
     t.webex.onPoll = () => {
       t.clock.advance(300); // the answer takes 300 ms to come back
       return Promise.resolve();
     };
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'later', at: t.clock.now() + 2000 });
+    expect(await t.polls.step(held)).toEqual({ kind: 'later', at: t.clock.now() + 2000 });
     expect(t.push.views.length).toBe(pushes);
+    expect(t.sessions.rows.get(view.id)!.rev).toBe(rev);
   });
 
-  it('stores the tokens only encrypted, fetches the profile, and schedules the refresh', async () => {
+  it('stores the tokens and the profile only encrypted, pushes the profile, and schedules the refresh', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'done' });
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
-    expect(row.record).toMatchObject({ status: 'authorized', profile: PERSON });
+    expect(row.record).toMatchObject({ status: 'authorized', profile: null });
     expect(row.sealedDeviceCode).toBeNull();
-    expect(JSON.stringify(row)).not.toMatch(/ACCESS-SECRET|REFRESH-SECRET|DEVICE-CODE-SECRET/);
+    expect(JSON.stringify(row)).not.toMatch(/ACCESS-SECRET|REFRESH-SECRET|DEVICE-CODE-SECRET|Ada Lovelace|ada@example/);
+    expect((await t.store.get(view.id))!.record.profile).toEqual(PERSON);
     expect(t.tokens.open(view.id, row.sealedTokens!).accessToken).toBe('ACCESS-SECRET');
     expect(t.push.views.at(-1)).toMatchObject({ status: 'authorized', profile: PERSON });
     expect(JSON.stringify(t.push.views)).not.toMatch(/SECRET/);
@@ -74,21 +90,27 @@ describe('PollService', () => {
   it('drops the tokens when the kiosk cancelled while the granting poll was on the wire', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
     t.webex.onPoll = async () => {
       await t.api.end(view.id);
     };
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'done' });
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record.status).toBe('cancelled');
     expect(row.sealedTokens).toBeNull();
     expect(t.jobs.scheduled.some((j) => j.queue === QUEUE_NAMES.refresh)).toBe(false);
+    // Every poller is told to drop it, and the deadline job goes.
+    expect(t.leases.dropped).toEqual([view.id]);
+    expect(t.control.messages).toContainEqual({ kind: 'cancel', id: view.id });
+    expect(t.jobs.cancelled).toContainEqual({ queue: QUEUE_NAMES.poll, id: view.id });
   });
 
   it('refreshes once and retries when /people/me answers 401', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
     t.webex.profileAnswers.push({ kind: 'unauthorized' });
@@ -96,7 +118,7 @@ describe('PollService', () => {
       kind: 'granted',
       tokens: tokenSet(t.clock.now(), { accessToken: 'NEW-ACCESS', refreshToken: '' }),
     });
-    await t.polls.step(view.id, 1);
+    await t.polls.step(held);
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record.status).toBe('authorized');
     const tokens = t.tokens.open(view.id, row.sealedTokens!);
@@ -104,70 +126,154 @@ describe('PollService', () => {
     expect(tokens).toMatchObject({ accessToken: 'NEW-ACCESS', refreshToken: 'REFRESH-SECRET' });
   });
 
-  it('after a crash mid-poll, a retried job waits out the interval from the saved poll start', async () => {
+  it("a poller taking a sign-in over waits a full interval from when the quiet poller's lease ran out", async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const first = await t.hold(view.id);
     t.clock.advance(2000);
-    t.webex.onPoll = () => Promise.reject(new Error('worker died'));
-    await expect(t.polls.step(view.id, 1)).rejects.toThrow('worker died');
-    t.webex.onPoll = null;
-    t.clock.advance(500);
-    expect(await t.polls.step(view.id, 2)).toEqual({ kind: 'later', at: t.clock.now() + 1500 });
+    await t.polls.step(first); // the first poller polls, then goes quiet; it could poll until its lease ends
+    t.clock.advance(30_000);
+    const leaseEndedAt = t.clock.now() - 500; // noticed half a second after it ran out
+    const second = await t.hold(view.id, { at: leaseEndedAt, takenOver: true });
+    expect(await t.polls.step(second)).toEqual({ kind: 'later', at: leaseEndedAt + 2000 });
+    t.clock.advance(1500);
+    await t.polls.step(second);
+    expect(t.webex.polls).toBe(2);
+  });
+
+  it('a sign-in handed back by a poller that stopped is not polled before the time it was handed back for', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const first = await t.hold(view.id);
+    t.clock.advance(2000);
+    await t.polls.step(first); // answered now: the next poll is due in 2 s; then the poller stops
+    const next = first.poll.nextPollAt;
+    const second = await t.hold(view.id, { at: next, takenOver: false });
+    expect(await t.polls.step(second)).toEqual({ kind: 'later', at: next });
     expect(t.webex.polls).toBe(1);
+  });
+
+  it('keeps a slow_down for good: the interval is stored, pushed, and a takeover uses it', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const held = await t.hold(view.id);
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'slow_down' });
+    expect(await t.polls.step(held)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
+    expect(t.push.views.at(-1)).toMatchObject({ status: 'pending', interval: 7 });
+    const taken = await t.hold(view.id, { at: t.clock.now(), takenOver: true });
+    expect(await t.polls.step(taken)).toEqual({ kind: 'later', at: t.clock.now() + 7000 });
+  });
+
+  it('stores an answer that could not be stored before polling again (Redis was away)', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const held = await t.hold(view.id);
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const update = t.sessions.update.bind(t.sessions);
+    t.sessions.update = () => Promise.reject(new Error('Command timed out'));
+    await expect(t.polls.step(held)).rejects.toThrow('Command timed out');
+    t.sessions.update = update;
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
+    expect(t.webex.polls).toBe(1);
+    expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
   });
 
   it('expires by the local clock without asking Webex', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(300_000);
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'done' });
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
     expect(t.webex.polls).toBe(0);
     expect(t.sessions.rows.get(view.id)!.record).toMatchObject({ status: 'expired', error: { code: 'expired_token' } });
+    expect(t.sessions.rows.get(view.id)!.sealedDeviceCode).toBeNull();
   });
 
-  it('pauses the whole queue on 429 and keeps the session pending', async () => {
+  it('asks for a pause of every caller on 429 and keeps the session pending', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'rate_limited', retryAfterMs: 7000 });
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'paused', at: t.clock.now() + 7000, pauseMs: 7000 });
+    expect(await t.polls.step(held)).toEqual({ kind: 'paused', at: t.clock.now() + 7000, pauseMs: 7000 });
     expect(t.sessions.rows.get(view.id)!.record.status).toBe('pending');
   });
 
-  it('a 429 on /people/me pauses every queue and retries the profile after Retry-After', async () => {
+  it('a 429 on /people/me asks for a pause and reads the profile again after Retry-After', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    const held = await t.hold(view.id);
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
     t.webex.profileAnswers.push({ kind: 'rate_limited', retryAfter: '9' });
-    expect(await t.polls.step(view.id, 1)).toEqual({ kind: 'paused', at: t.clock.now() + 9000, pauseMs: 9000 });
+    expect(await t.polls.step(held)).toEqual({ kind: 'paused', at: t.clock.now() + 9000, pauseMs: 9000 });
     expect(t.sessions.rows.get(view.id)!.record).toMatchObject({ status: 'pending', stage: 'profile' });
     t.clock.advance(9000);
-    expect(await t.polls.step(view.id, 2)).toEqual({ kind: 'done' });
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
     expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
     expect(t.webex.polls).toBe(1);
   });
 
   it('starts no sign-in while Webex has the client id paused', async () => {
     const t = setUp();
-    await t.jobs.pauseAll(5000);
+    await t.pauses.pause(5000);
     await expect(t.api.create({})).rejects.toMatchObject({ code: 'upstream_error', httpStatus: 502 });
     t.clock.advance(5000);
     await expect(t.api.create({})).resolves.toMatchObject({ status: 'pending' });
   });
 
-  it('ends as failed and deletes the tokens when the refresh token is refused', async () => {
+  it('ends as failed and deletes the tokens and the profile when the refresh token is refused', async () => {
     const t = setUp();
     const view = await t.api.create({});
+    await t.polls.step(await t.hold(view.id));
     t.clock.advance(2000);
     t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
-    await t.polls.step(view.id, 1);
+    await t.polls.step(await t.hold(view.id));
     t.clock.advance(0.95 * 3_600_000);
     t.webex.refreshAnswers.push({ kind: 'fatal', code: 'invalid_grant', description: 'revoked' });
     expect(await t.tokens.refreshStep(view.id, 1)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
-    expect(row.record).toMatchObject({ status: 'failed', error: { code: 'refresh_failed' } });
+    expect(row.record).toMatchObject({ status: 'failed', error: { code: 'refresh_failed' }, profile: null });
     expect(row.sealedTokens).toBeNull();
-    expect(t.push.views.at(-1)).toMatchObject({ status: 'failed' });
+    expect(row.sealedProfile).toBeNull();
+    expect(t.push.views.at(-1)).toMatchObject({ status: 'failed', profile: null });
+  });
+
+  it('a signed-out session keeps neither tokens nor profile', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    await t.polls.step(await t.hold(view.id));
+    expect(await t.api.end(view.id)).toMatchObject({ status: 'signed_out', profile: null });
+    const row = t.sessions.rows.get(view.id)!;
+    expect([row.sealedTokens, row.sealedProfile, row.sealedDeviceCode, row.record.profile]).toEqual([null, null, null, null]);
+    expect(t.jobs.cancelled).toContainEqual({ queue: QUEUE_NAMES.refresh, id: view.id });
+  });
+});
+
+describe('DeadlineService', () => {
+  it('waits for the deadline, then ends a sign-in no poller ended, and tells the pollers', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const deadline = Date.parse(view.expiresAt) + DEADLINE_GRACE_MS;
+    expect(await t.deadlines.step(view.id)).toEqual({ kind: 'later', at: deadline });
+    t.clock.advance(deadline - t.clock.now());
+    expect(await t.deadlines.step(view.id)).toEqual({ kind: 'done' });
+    expect(t.sessions.rows.get(view.id)!.record).toMatchObject({ status: 'expired', error: { code: 'expired_token' } });
+    expect(t.leases.dropped).toEqual([view.id]);
+    expect(t.control.messages).toContainEqual({ kind: 'cancel', id: view.id });
+    expect(t.push.views.at(-1)).toMatchObject({ status: 'expired' });
+  });
+
+  it('leaves a sign-in that already ended alone', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    await t.api.end(view.id);
+    t.clock.advance(3_600_000);
+    expect(await t.deadlines.step(view.id)).toEqual({ kind: 'done' });
+    expect(t.sessions.rows.get(view.id)!.record.status).toBe('cancelled');
   });
 });

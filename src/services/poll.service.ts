@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decide, Decision, gate, startPoll } from '../device-flow/poll-rules';
+import { decide, Decision, gate, PollState, startPoll } from '../device-flow/poll-rules';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { retentionMs, SessionError, SessionRecord } from '../domain/session';
+import { StepOutcome } from '../domain/step';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
-import { StepOutcome } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
 import { WebexClient } from '../repositories/webex.client';
@@ -12,11 +12,32 @@ import { ProfileService } from './profile.service';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
 
+/**
+ * A sign-in as the poller holding it keeps it in memory. Only what a takeover needs is persisted
+ * (the interval, when it changes); the rest lives here between polls.
+ */
+export interface HeldSignIn {
+  id: string;
+  poll: PollState;
+  stage: 'polling' | 'profile';
+  /** Decrypted once, when the poller took the sign-in. */
+  deviceCode: string;
+  /** The session as last read or written: a compare-and-set tries it before reading again. */
+  stored: StoredSession;
+  /** Profile reads so far (their backoff). */
+  attempt: number;
+  /**
+   * An answer the provider gave that is not stored yet (Redis did not answer). The next step stores
+   * it instead of polling again: a token or a final answer must never cost a second request.
+   */
+  unsaved: Decision | null;
+}
+
 const DONE: StepOutcome = { kind: 'done' };
 
 /**
- * One step of a session's poll job: at most one request to Webex's token endpoint, then the
- * device-flow rules (`poll-rules.ts`) say what comes next. Runs in worker processes.
+ * One step of a held sign-in: at most one request to the token endpoint, then the device-flow
+ * rules (`poll-rules.ts`) say what comes next; after the token, the profile. Runs in workers.
  */
 @Injectable()
 export class PollService {
@@ -32,106 +53,133 @@ export class PollService {
     private readonly metrics: MetricsRepository,
   ) {}
 
-  async step(id: string, attempt: number): Promise<StepOutcome> {
-    const stored = await this.store.get(id);
-    if (!stored || stored.record.status !== 'pending') return DONE;
-    if (stored.record.stage === 'profile') return this.profiles.step(id, attempt);
+  /**
+   * What a poller needs to hold the sign-in it claimed, or `null` when there is nothing left to
+   * poll. A due sign-in is not polled before `claim.at` (its first poll, or the next poll of a
+   * poller that stopped and handed it back). One taken over from a poller that went quiet is
+   * treated as if it had been polled when that poller's lease ran out (`claim.at`): it may have
+   * polled right before, and never after.
+   */
+  hold(stored: StoredSession, claim: { at: number; takenOver: boolean }): HeldSignIn | null {
+    const record = stored.record;
+    if (record.status !== 'pending') return null;
+    const base = { id: record.id, stored, attempt: 0, unsaved: null };
+    if (record.stage === 'profile') return { ...base, poll: record.poll, stage: 'profile', deviceCode: '' };
+    if (!stored.sealedDeviceCode) return null;
+    const poll = claim.takenOver
+      ? startPoll(record.poll, Math.max(claim.at, record.poll.lastPollAt))
+      : { ...record.poll, nextPollAt: Math.max(record.poll.nextPollAt, claim.at) };
+    return {
+      ...base,
+      poll,
+      stage: 'polling',
+      deviceCode: this.crypto.decrypt(stored.sealedDeviceCode, `device:${record.id}`),
+    };
+  }
+
+  /** The next step of `held`: a poll (or, once the token is in, a profile read). */
+  async step(held: HeldSignIn): Promise<StepOutcome> {
+    if (held.unsaved) return this.apply(held, held.unsaved);
+    if (held.stage === 'profile') return this.profiles.step(held.id, held.attempt++);
     const now = this.clock.now();
-    const verdict = gate(stored.record.poll, now);
+    const verdict = gate(held.poll, now);
     if (verdict.kind === 'wait') return { kind: 'later', at: verdict.until };
     if (verdict.kind === 'expired') {
-      await this.finish(id, 'expired', { code: 'expired_token', message: 'The code expired before anyone approved it.' }, stored);
+      await this.finish(held, 'expired', { code: 'expired_token', message: 'The code expired before anyone approved it.' });
       return DONE;
     }
-    const polling = await this.markPollStarted(stored, now);
-    if (!polling) return { kind: 'later', at: now }; // someone changed it meanwhile: re-read and decide again
-    const answer = await this.webex.pollToken(this.crypto.decrypt(stored.sealedDeviceCode ?? '', `device:${id}`));
-    this.metrics.polls.inc({ answer: answerLabel(answer) });
-    const decision = decide(polling.record.poll, answer, this.clock.now(), () => this.clock.random());
-    return this.apply(polling, decision, attempt);
-  }
-
-  /** Persists the poll's start before calling Webex, so a crash mid-call cannot lead to an early retry. */
-  private async markPollStarted(stored: StoredSession, now: number): Promise<StoredSession | null> {
-    const earliest = Math.max(stored.record.poll.nextPollAt, stored.record.poll.lastPollAt + stored.record.poll.intervalS * 1000);
-    const record = { ...stored.record, poll: startPoll(stored.record.poll, now) };
-    const result = await this.store.transition(
-      stored.record.id,
-      (cur) => (cur.rev === stored.rev ? { record, ttlMs: retentionMs(record, now) } : null),
-      stored,
-    );
-    if (!result?.changed) return null;
+    const earliest = Math.max(held.poll.nextPollAt, held.poll.lastPollAt + held.poll.intervalS * 1000);
     this.metrics.pollLateness.observe(Math.max(0, now - earliest) / 1000);
-    return result.stored;
+    held.poll = startPoll(held.poll, now);
+    const answer = await this.webex.pollToken(held.deviceCode);
+    this.metrics.polls.inc({ answer: answerLabel(answer) });
+    held.unsaved = decide(held.poll, answer, this.clock.now(), () => this.clock.random());
+    return this.apply(held, held.unsaved);
   }
 
-  private async apply(polling: StoredSession, decision: Decision, attempt: number): Promise<StepOutcome> {
-    const id = polling.record.id;
-    const poll = polling.record.poll;
-    const now = this.clock.now();
+  /** Stores what `decision` changes; `held.unsaved` is cleared once it is stored (or moot). */
+  private async apply(held: HeldSignIn, decision: Decision): Promise<StepOutcome> {
+    const outcome = await this.save(held, decision);
+    held.unsaved = null;
+    return outcome === 'profile' ? this.profiles.step(held.id, held.attempt++) : outcome;
+  }
+
+  private async save(held: HeldSignIn, decision: Decision): Promise<StepOutcome | 'profile'> {
     switch (decision.kind) {
       case 'wait': {
-        const intervalChanged = decision.state.intervalS !== poll.intervalS;
-        const result = await this.store.transition(
-          id,
-          (cur) => {
-            if (cur.record.status !== 'pending' || cur.record.stage !== 'polling') return null;
-            const record = { ...cur.record, poll: decision.state, updatedAt: intervalChanged ? now : cur.record.updatedAt };
-            return { record, ttlMs: retentionMs(record, now) };
-          },
-          polling,
-        );
-        if (!result?.changed) return DONE;
+        const slower = decision.state.intervalS !== held.poll.intervalS;
+        held.poll = decision.state;
+        if (slower && !(await this.saveInterval(held))) return DONE;
         const at = decision.state.nextPollAt;
         return decision.pauseClientUntil
-          ? { kind: 'paused', at, pauseMs: decision.pauseClientUntil - now }
+          ? { kind: 'paused', at, pauseMs: decision.pauseClientUntil - this.clock.now() }
           : { kind: 'later', at };
       }
-      case 'granted': {
-        const sealed = this.tokens.seal(id, decision.tokens);
-        const result = await this.store.transition(
-          id,
-          (cur) => {
-            if (cur.record.status !== 'pending' || cur.record.stage !== 'polling') return null;
-            const record: SessionRecord = {
-              ...cur.record,
-              stage: 'profile',
-              grantedAt: now,
-              accessIssuedAt: now,
-              accessExpiresAt: decision.tokens.accessExpiresAt,
-              refreshExpiresAt: decision.tokens.refreshExpiresAt,
-            };
-            return { record, ttlMs: retentionMs(record, now), sealedTokens: sealed, sealedDeviceCode: null };
-          },
-          polling,
-        );
-        // Cancelled while the token was on its way: the tokens are dropped, never stored.
-        if (!result?.changed) return DONE;
-        return this.profiles.step(id, attempt);
-      }
+      case 'granted':
+        return (await this.saveTokens(held, decision)) ? 'profile' : DONE;
       case 'finished':
-        await this.finish(id, decision.status, decision.error, polling);
+        await this.finish(held, decision.status, decision.error);
         return DONE;
     }
   }
 
-  private async finish(
-    id: string,
-    status: 'expired' | 'denied' | 'failed',
-    error: SessionError,
-    known?: StoredSession,
-  ): Promise<void> {
+  /** `slow_down` is the one answer a takeover must know about: the interval grew for good. */
+  private async saveInterval(held: HeldSignIn): Promise<boolean> {
     const now = this.clock.now();
     const result = await this.store.transition(
-      id,
+      held.id,
       (cur) => {
         if (cur.record.status !== 'pending' || cur.record.stage !== 'polling') return null;
-        const record = { ...cur.record, status, error, updatedAt: now };
-        return { record, ttlMs: retentionMs(record, now), sealedDeviceCode: null };
+        const record = { ...cur.record, poll: held.poll, updatedAt: now };
+        return { record, ttlMs: retentionMs(record, now) };
       },
-      known,
+      held.stored,
     );
-    if (result?.changed) this.logger.log({ sessionId: id, status, code: error.code }, 'sign-in ended');
+    if (!result?.changed) return false;
+    held.stored = result.stored;
+    return true;
+  }
+
+  /** Tokens are stored (sealed) before the profile is read, so a crash after the grant loses nothing. */
+  private async saveTokens(held: HeldSignIn, decision: Extract<Decision, { kind: 'granted' }>): Promise<boolean> {
+    const now = this.clock.now();
+    const sealed = this.tokens.seal(held.id, decision.tokens);
+    const result = await this.store.transition(
+      held.id,
+      (cur) => {
+        if (cur.record.status !== 'pending' || cur.record.stage !== 'polling') return null;
+        const record: SessionRecord = {
+          ...cur.record,
+          stage: 'profile',
+          grantedAt: now,
+          accessIssuedAt: now,
+          accessExpiresAt: decision.tokens.accessExpiresAt,
+          refreshExpiresAt: decision.tokens.refreshExpiresAt,
+        };
+        return { record, ttlMs: retentionMs(record, now), sealedTokens: sealed, sealedDeviceCode: null };
+      },
+      held.stored,
+    );
+    // Cancelled while the token was on its way: the tokens are dropped, never stored.
+    if (!result?.changed) return false;
+    held.stored = result.stored;
+    held.stage = 'profile';
+    held.deviceCode = '';
+    return true;
+  }
+
+  private async finish(held: HeldSignIn, status: 'expired' | 'denied' | 'failed', error: SessionError): Promise<void> {
+    const now = this.clock.now();
+    const result = await this.store.transition(
+      held.id,
+      (cur) => {
+        if (cur.record.status !== 'pending' || cur.record.stage !== 'polling') return null;
+        const record = { ...cur.record, poll: held.poll, status, error, updatedAt: now };
+        return { record, ttlMs: retentionMs(record, now) };
+      },
+      held.stored,
+    );
+    if (result?.changed) this.logger.log({ sessionId: held.id, status, code: error.code }, 'sign-in ended');
   }
 }
 

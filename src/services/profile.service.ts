@@ -3,7 +3,7 @@ import { parseRetryAfter } from '../device-flow/classify-token-answer';
 import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { retentionMs, SessionError, SessionRecord } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
-import { StepOutcome } from '../repositories/job.repository';
+import { StepOutcome } from '../domain/step';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { ProfileAnswer, WebexClient } from '../repositories/webex.client';
 import { SessionStore } from './session.store';

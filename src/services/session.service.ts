@@ -8,8 +8,11 @@ import { KIOSK_ID_PATTERN, retentionMs, SessionRecord, SessionView, toView } fro
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { DeviceAuthorization, WebexClient, WebexRequestError } from '../repositories/webex.client';
+import { DeadlineService } from './deadline.service';
+import { PauseService } from './pause.service';
 import { SessionStore } from './session.store';
 
 // Unknown fields are ignored rather than refused: kiosks of a newer version may send more.
@@ -29,6 +32,9 @@ export class SessionService {
     private readonly webex: WebexClient,
     private readonly crypto: CryptoRepository,
     private readonly jobs: JobRepository,
+    private readonly leases: LeaseRepository,
+    private readonly pauses: PauseService,
+    private readonly deadlines: DeadlineService,
     private readonly clock: ClockRepository,
     private readonly metrics: MetricsRepository,
   ) {}
@@ -59,8 +65,12 @@ export class SessionService {
       refreshExpiresAt: null,
     };
     const sealedDeviceCode = this.crypto.encrypt(authorization.deviceCode, `device:${id}`);
-    await this.store.create(record, sealedDeviceCode, retentionMs(record, now));
-    await this.jobs.schedule(QUEUE_NAMES.poll, id, record.poll.nextPollAt);
+    // A poller claims it from the due set before its first poll; the queue job marks its deadline.
+    await Promise.all([
+      this.store.create(record, sealedDeviceCode, retentionMs(record, now)),
+      this.leases.enqueue(id, record.poll.nextPollAt),
+      this.jobs.schedule(QUEUE_NAMES.poll, id, this.deadlines.deadlineOf(record.poll.expiresAt)),
+    ]);
     this.metrics.sessionsCreated.inc();
     this.logger.log({ sessionId: id, kioskId: record.kioskId }, 'sign-in started');
     return toView(record);
@@ -68,7 +78,7 @@ export class SessionService {
 
   /** `/device/authorize`, unless Webex asked this client id to wait (a 429 on any endpoint). */
   private async authorize(): Promise<DeviceAuthorization> {
-    const pausedMs = await this.jobs.pausedForMs();
+    const pausedMs = await this.pauses.pausedForMs();
     if (pausedMs > 0) {
       throw new UpstreamError(`Webex asked this service to slow down; try again in ${Math.ceil(pausedMs / 1000)} s`);
     }
@@ -76,7 +86,7 @@ export class SessionService {
       return await this.webex.authorize();
     } catch (err) {
       if (!(err instanceof WebexRequestError)) throw err;
-      if (err.retryAfterMs !== null) await this.jobs.pauseAll(err.retryAfterMs);
+      if (err.retryAfterMs !== null) await this.pauses.pause(err.retryAfterMs);
       throw new UpstreamError(err.message, { cause: err });
     }
   }
@@ -93,11 +103,15 @@ export class SessionService {
       const status = cur.record.status === 'pending' ? 'cancelled' : cur.record.status === 'authorized' ? 'signed_out' : null;
       if (!status) return null;
       const record = { ...cur.record, status, updatedAt: now } as SessionRecord;
-      return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+      return { record, ttlMs: retentionMs(record, now) };
     });
     if (!result) throw new NotFoundError('No such session');
     if (result.changed) {
-      await this.jobs.cancel(result.before.status === 'pending' ? QUEUE_NAMES.poll : QUEUE_NAMES.refresh, id);
+      if (result.before.status === 'pending') {
+        await Promise.all([this.jobs.cancel(QUEUE_NAMES.poll, id), this.deadlines.stopPolling(id)]);
+      } else {
+        await this.jobs.cancel(QUEUE_NAMES.refresh, id);
+      }
       this.logger.log({ sessionId: id, status: result.after.status }, 'sign-in ended by the kiosk');
     }
     return toView(result.after);

@@ -5,11 +5,13 @@ import { NotFoundError, ServiceUnavailableError } from '../domain/errors';
 import { retentionMs, SessionRecord } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
-import { JobRepository, QUEUE_NAMES, StepOutcome } from '../repositories/job.repository';
+import { StepOutcome } from '../domain/step';
+import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
 import { WebexClient } from '../repositories/webex.client';
+import { PauseService } from './pause.service';
 import { SessionStore } from './session.store';
 
 /** The integrator API promises a token that stays valid at least this long. */
@@ -35,6 +37,7 @@ export class TokenService {
     private readonly webex: WebexClient,
     private readonly crypto: CryptoRepository,
     private readonly jobs: JobRepository,
+    private readonly pauses: PauseService,
     private readonly locks: LockRepository,
     private readonly clock: ClockRepository,
     private readonly metrics: MetricsRepository,
@@ -92,7 +95,7 @@ export class TokenService {
       if (this.isFreshEnough(tokens, stored.record)) {
         return { accessToken: tokens.accessToken, expiresAt: tokens.accessExpiresAt };
       }
-      if ((await this.jobs.pausedForMs()) > 0) {
+      if ((await this.pauses.pausedForMs()) > 0) {
         throw new ServiceUnavailableError('Webex asked this service to slow down; try again shortly');
       }
       const result = await this.refreshNow(id);
@@ -142,7 +145,7 @@ export class TokenService {
     }
     if (answer.kind === 'transient' || answer.kind === 'rate_limited') {
       this.metrics.refreshes.inc({ outcome: answer.kind });
-      if (answer.kind === 'rate_limited') await this.jobs.pauseAll(answer.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+      if (answer.kind === 'rate_limited') await this.pauses.pause(answer.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
       this.logger.warn({ sessionId: id, answer: answer.kind }, 'token refresh failed, will retry');
       return 'retry';
     }
@@ -157,7 +160,7 @@ export class TokenService {
         updatedAt: now,
         error: { code: 'refresh_failed', message: `Webex no longer accepts this sign-in (${code}); please sign in again.` },
       };
-      return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+      return { record, ttlMs: retentionMs(record, now) };
     });
     return 'ended';
   }

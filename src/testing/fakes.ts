@@ -3,11 +3,13 @@ import { TokenAnswer } from '../device-flow/token-answer';
 import { Profile, SessionView } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
+import { ControlMessage, ControlRepository } from '../repositories/control.repository';
 import { JobRepository, QueueName } from '../repositories/job.repository';
+import { LeaseRepository } from '../repositories/lease.repository';
 import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { PushRepository } from '../repositories/push.repository';
-import { SessionChange, SessionRepository, StoredSession } from '../repositories/session.repository';
+import { SessionRepository, StoredSession } from '../repositories/session.repository';
 import { DeviceAuthorization, ProfileAnswer, WebexClient } from '../repositories/webex.client';
 
 /**
@@ -17,8 +19,8 @@ import { DeviceAuthorization, ProfileAnswer, WebexClient } from '../repositories
 export class FakeSessionRepository {
   readonly rows = new Map<string, StoredSession>();
 
-  create(record: StoredSession['record'], sealedDeviceCode: string): Promise<void> {
-    this.rows.set(record.id, { record, rev: 1, sealedDeviceCode, sealedTokens: null });
+  create(value: Omit<StoredSession, 'rev'>): Promise<void> {
+    this.rows.set(value.record.id, structuredClone({ ...value, rev: 1 }));
     return Promise.resolve();
   }
 
@@ -27,17 +29,49 @@ export class FakeSessionRepository {
     return Promise.resolve(row ? structuredClone(row) : null);
   }
 
-  update(id: string, rev: number, change: SessionChange): Promise<'ok' | 'conflict' | 'missing'> {
+  getMany(ids: string[]): Promise<StoredSession[]> {
+    return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [structuredClone(this.rows.get(id)!)] : [])));
+  }
+
+  update(id: string, rev: number, value: Omit<StoredSession, 'rev'>): Promise<'ok' | 'conflict' | 'missing'> {
     const row = this.rows.get(id);
     if (!row) return Promise.resolve('missing');
     if (row.rev !== rev) return Promise.resolve('conflict');
-    this.rows.set(id, {
-      record: structuredClone(change.record),
-      rev: rev + 1,
-      sealedDeviceCode: change.sealedDeviceCode === undefined ? row.sealedDeviceCode : change.sealedDeviceCode,
-      sealedTokens: change.sealedTokens === undefined ? row.sealedTokens : change.sealedTokens,
-    });
+    this.rows.set(id, structuredClone({ ...value, rev: rev + 1 }));
     return Promise.resolve('ok');
+  }
+}
+
+/** The due set and the leases, in memory: what the API and the deadline job do to them. */
+export class FakeLeases {
+  readonly due = new Map<string, number>();
+  readonly dropped: string[] = [];
+  enqueue(id: string, dueAt: number): Promise<void> {
+    this.due.set(id, dueAt);
+    return Promise.resolve();
+  }
+  drop(id: string): Promise<void> {
+    this.due.delete(id);
+    this.dropped.push(id);
+    return Promise.resolve();
+  }
+}
+
+/** The pause key and the control channel, in memory. */
+export class FakeControl {
+  pausedUntilMs = 0;
+  readonly messages: ControlMessage[] = [];
+  pause(until: number): Promise<void> {
+    this.pausedUntilMs = Math.max(this.pausedUntilMs, until);
+    this.messages.push({ kind: 'pause', until });
+    return Promise.resolve();
+  }
+  pausedUntil(): Promise<number> {
+    return Promise.resolve(this.pausedUntilMs);
+  }
+  cancel(id: string): Promise<void> {
+    this.messages.push({ kind: 'cancel', id });
+    return Promise.resolve();
   }
 }
 
@@ -108,14 +142,8 @@ export class FakeJobs {
     this.cancelled.push({ queue, id });
     return Promise.resolve();
   }
-  pausedUntil = 0;
-  constructor(private readonly clock: { now(): number }) {}
-  pauseAll(ms: number): Promise<void> {
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  pauseAll(): Promise<void> {
     return Promise.resolve();
-  }
-  pausedForMs(): Promise<number> {
-    return Promise.resolve(Math.max(0, this.pausedUntil - this.clock.now()));
   }
 }
 
@@ -138,8 +166,10 @@ export function fakeRepositories(clock = new FakeClock()) {
   const sessions = new FakeSessionRepository();
   const push = new FakePush();
   const webex = new FakeWebex();
-  const jobs = new FakeJobs(clock);
+  const jobs = new FakeJobs();
   const locks = new FakeLocks();
+  const leases = new FakeLeases();
+  const control = new FakeControl();
   return {
     clock,
     sessions,
@@ -147,6 +177,8 @@ export function fakeRepositories(clock = new FakeClock()) {
     webex,
     jobs,
     locks,
+    leases,
+    control,
     crypto: new CryptoRepository([randomBytes(32)]),
     metrics: new MetricsRepository(),
     as: {
@@ -155,6 +187,8 @@ export function fakeRepositories(clock = new FakeClock()) {
       webex: webex as unknown as WebexClient,
       jobs: jobs as unknown as JobRepository,
       locks: locks as unknown as LockRepository,
+      leases: leases as unknown as LeaseRepository,
+      control: control as unknown as ControlRepository,
     },
   };
 }

@@ -29,9 +29,9 @@ describe('kiosk page across a service restart', () => {
   let service: Service | undefined;
   let browser: Browser;
 
-  // A poll job that was running when the process died is only taken over once its lock expires;
-  // short locks keep that to a few seconds instead of BullMQ's 30 s default.
-  const env = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+  // The sign-ins of a process that died are taken over once their leases run out; short leases
+  // (and a request timeout below them) keep that to a few seconds instead of 30 s.
+  const env = { WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WEBEX_TIMEOUT_MS: '1000' };
 
   beforeAll(async () => {
     redis = await startRedis();

@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.token';
+import { AppConfig } from '../config/config.schema';
+import { StepOutcome } from '../domain/step';
+import { ClockRepository } from '../repositories/clock.repository';
+import { ControlMessage, ControlRepository } from '../repositories/control.repository';
+import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { Claimed, LeaseRepository } from '../repositories/lease.repository';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { RedisFactory } from '../repositories/redis.factory';
+import { REDIS_FACTORY } from '../repositories/tokens';
+import { PauseService } from '../services/pause.service';
+import { HeldSignIn, PollService } from '../services/poll.service';
+import { SessionStore } from '../services/session.store';
+
+/** How often a poller looks for new sign-ins and for ones whose poller went quiet. */
+const CLAIM_EVERY_MS = 250;
+/** New sign-ins are claimed this long before their first poll, so the timer is set in time. */
+const CLAIM_AHEAD_MS = 1_500;
+const CLAIM_BATCH = 500;
+/** A poll starts only while the lease outlives it by up to this much beyond the request timeout (clock skew, stalls). */
+const MAX_LEASE_MARGIN_MS = 5_000;
+/** Re-read the pause and the number of pollers this often, in case a pub/sub message was missed. */
+const RESYNC_EVERY_MS = 5_000;
+/** A lease also covers a step starting this much after its time (a busy event loop). */
+const LATE_ALLOWANCE_MS = 1_000;
+/** After an error talking to Redis, try the step again this much later. */
+const RETRY_AFTER_ERROR_MS = 1_000;
+/**
+ * Renewals after answers that arrive within this window go to Redis in one pipeline: one socket write
+ * instead of one per poll. The next poll is an interval away, so the lease is extended long before.
+ */
+const RENEW_BATCH_MS = 20;
+const RENEW_BATCH_MAX = 500;
+
+interface Held extends HeldSignIn {
+  /** This poller's lease in Redis, as last confirmed: no poll starts that could outlive it. */
+  leaseUntil: number;
+  timer: NodeJS.Timeout | null;
+  running: boolean;
+  /** The step's next time, as the rules gave it. */
+  nextAt: number;
+}
+
+/**
+ * The worker side of polling: holds the sign-ins it has claimed in memory and polls each on its own
+ * timer, at the price of a timer plus one Redis write per answer (the lease renewal). Crash safety
+ * comes from the leases (`LeaseRepository`): a sign-in whose poller stops renewing is taken over by
+ * another after its lease runs out, and the new poller waits a full interval first.
+ */
+@Injectable()
+export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PollScheduler.name);
+  readonly pollerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly held = new Map<string, Held>();
+  private readonly running = new Set<Promise<void>>();
+  private pausedUntil = 0;
+  private pollers = 1;
+  private closing = false;
+  private claimTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private readonly rate: RateGate;
+  private readonly renewals: Batch<{ id: string; until: number }, boolean>;
+  /** A poll may start only if the lease outlives `now + startWindowMs` (request timeout plus a margin). */
+  private readonly startWindowMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS_FACTORY) private readonly redis: RedisFactory,
+    private readonly leases: LeaseRepository,
+    private readonly control: ControlRepository,
+    private readonly jobs: JobRepository,
+    private readonly polls: PollService,
+    private readonly pauses: PauseService,
+    private readonly store: SessionStore,
+    private readonly clock: ClockRepository,
+    private readonly metrics: MetricsRepository,
+  ) {
+    this.rate = new RateGate(() => config.poller.pollRatePerSecond / this.pollers);
+    this.renewals = new Batch(RENEW_BATCH_MS, RENEW_BATCH_MAX, (leases) => this.leases.renewAll(this.pollerId, leases));
+    const { leaseMs } = config.poller;
+    const timeoutMs = config.webex.timeoutMs;
+    this.startWindowMs = timeoutMs + Math.min(MAX_LEASE_MARGIN_MS, (leaseMs - timeoutMs) / 2);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.control.listen(this.redis.blocking('control-sub'), (m) => this.onControl(m));
+    await this.resync();
+    this.resyncTimer = setInterval(() => void this.resync(), RESYNC_EVERY_MS);
+    this.scheduleClaim(0);
+    this.logger.log({ poller: this.pollerId, capacity: this.config.poller.capacity }, 'poller started');
+  }
+
+  /** Stops claiming, lets running polls finish, and hands every held sign-in back as due. */
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    if (this.claimTimer) clearTimeout(this.claimTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const h of this.held.values()) if (h.timer) clearTimeout(h.timer);
+    await Promise.allSettled([...this.running]);
+    const back = [...this.held.values()].map((h) => ({ id: h.id, dueAt: h.stage === 'profile' ? this.clock.now() : h.nextAt }));
+    for (let i = 0; i < back.length; i += 1_000) {
+      await this.leases.handoff(this.pollerId, back.slice(i, i + 1_000)).catch((err: unknown) => {
+        this.logger.warn({ err: String(err) }, 'could not hand sign-ins back; their leases will run out instead');
+      });
+    }
+    this.held.clear();
+    this.metrics.signInsHeld.set(0);
+  }
+
+  private scheduleClaim(delayMs: number): void {
+    if (this.closing) return;
+    this.claimTimer = setTimeout(() => void this.claim(), delayMs);
+  }
+
+  private async claim(): Promise<void> {
+    try {
+      const room = Math.min(CLAIM_BATCH, this.config.poller.capacity - this.held.size);
+      if (room > 0) {
+        const now = this.clock.now();
+        const claimed = await this.leases.claim(this.pollerId, now, now + CLAIM_AHEAD_MS, this.config.poller.leaseMs, room);
+        await Promise.all(claimed.map((c) => this.adopt(c)));
+      }
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not claim sign-ins');
+    } finally {
+      // Jitter keeps several pollers from claiming in lockstep.
+      this.scheduleClaim(CLAIM_EVERY_MS * (0.75 + 0.5 * this.clock.random()));
+    }
+  }
+
+  private async adopt(c: Claimed): Promise<void> {
+    const stored = await this.store.get(c.id);
+    const base = stored && this.polls.hold(stored, c);
+    if (!base) {
+      await this.leases.release(this.pollerId, c.id);
+      return;
+    }
+    const nextAt = base.stage === 'profile' ? this.clock.now() : base.poll.nextPollAt;
+    const leaseUntil = c.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
+    const h: Held = { ...base, leaseUntil, timer: null, running: false, nextAt };
+    this.held.set(h.id, h);
+    this.metrics.signInsHeld.set(this.held.size);
+    if (c.takenOver) {
+      this.logger.log({ sessionId: h.id }, 'took over a sign-in whose poller went quiet');
+      if (!(await this.renew(h, nextAt))) return;
+    }
+    this.wake(h, nextAt);
+  }
+
+  private wake(h: Held, at: number): void {
+    // Recorded even while closing: the hand-back gives it to the next poller as the due time.
+    h.nextAt = at;
+    if (this.closing) return;
+    if (h.timer) clearTimeout(h.timer);
+    h.timer = setTimeout(() => this.run(h), Math.max(0, at - this.clock.now()));
+  }
+
+  private run(h: Held): void {
+    h.timer = null;
+    if (this.closing || h.running || this.held.get(h.id) !== h) return;
+    h.running = true;
+    const task = this.runStep(h).finally(() => {
+      h.running = false;
+      this.running.delete(task);
+    });
+    this.running.add(task);
+  }
+
+  private async runStep(h: Held): Promise<void> {
+    const now = this.clock.now();
+    // libuv may fire a timer a little before Date.now() reaches it.
+    if (now < h.nextAt) return this.wake(h, h.nextAt);
+    // Storing an answer already in hand calls no provider: no pause, rate or lease applies to it.
+    const calls = h.unsaved === null;
+    if (calls && this.pausedUntil > now) return this.wake(h, this.pausedUntil);
+    const slot = calls ? this.rate.next(now) : now;
+    if (slot > now) return this.wake(h, slot);
+    try {
+      if (calls && now + this.startWindowMs > h.leaseUntil && !(await this.renew(h, now))) return;
+      const outcome = await this.polls.step(h);
+      await this.follow(h, outcome);
+    } catch (err) {
+      // Redis (or a bug) got in the way: keep the sign-in and try again; the lease bounds how long.
+      this.logger.warn({ sessionId: h.id, err: String(err) }, 'poll step failed; retrying');
+      this.wake(h, this.clock.now() + RETRY_AFTER_ERROR_MS);
+    }
+  }
+
+  private async follow(h: Held, outcome: StepOutcome): Promise<void> {
+    switch (outcome.kind) {
+      case 'done':
+        this.forget(h);
+        await Promise.all([this.leases.release(this.pollerId, h.id), this.jobs.cancel(QUEUE_NAMES.poll, h.id)]);
+        return;
+      case 'paused':
+        await this.pauses.pause(outcome.pauseMs);
+        if (await this.renew(h, outcome.at)) this.wake(h, outcome.at);
+        return;
+      case 'later':
+        this.wake(h, outcome.at);
+        this.renewAfterAnswer(h, outcome.at);
+        return;
+    }
+  }
+
+  /**
+   * The one write per answer: it extends the lease past the next poll, and tells whether the
+   * sign-in is still ours (a cancel or a takeover removed it from this poller's set). A failed
+   * write leaves the lease as it was; the next step renews it first if it must.
+   */
+  private renewAfterAnswer(h: Held, at: number): void {
+    const until = this.leaseFor(at);
+    this.renewals
+      .add({ id: h.id, until })
+      .then((held) => {
+        if (!held) this.forget(h);
+        else h.leaseUntil = Math.max(h.leaseUntil, until);
+      })
+      .catch((err: unknown) => this.logger.warn({ sessionId: h.id, err: String(err) }, 'could not renew a lease'));
+  }
+
+  /**
+   * Until when to hold a sign-in whose next step is due at `at`: `WORKER_LOCK_MS` from now (how soon
+   * a dead poller's sign-ins are taken over), but at least long enough for that step to start and
+   * finish its request, when the interval is longer than the lease.
+   */
+  private leaseFor(at: number): number {
+    return Math.max(this.clock.now() + this.config.poller.leaseMs, at + this.startWindowMs + LATE_ALLOWANCE_MS);
+  }
+
+  /** Extends the lease past a step due at `at`; forgets the sign-in when it is no longer this poller's. */
+  private async renew(h: Held, at: number): Promise<boolean> {
+    const until = this.leaseFor(at);
+    if (await this.leases.renew(this.pollerId, h.id, until)) {
+      h.leaseUntil = until;
+      return true;
+    }
+    this.forget(h);
+    return false;
+  }
+
+  private forget(h: Held): void {
+    if (h.timer) clearTimeout(h.timer);
+    h.timer = null;
+    if (this.held.get(h.id) === h) this.held.delete(h.id);
+    this.metrics.signInsHeld.set(this.held.size);
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.kind === 'cancel') {
+      const h = this.held.get(message.id);
+      // A step in flight finds out by itself: its write fails (not pending, or not ours).
+      if (h && !h.running) this.forget(h);
+      return;
+    }
+    if (message.until <= this.pausedUntil) return;
+    this.pausedUntil = message.until;
+    this.holdForPause();
+  }
+
+  /** Every sign-in waits out the pause; one command extends all their leases past it. */
+  private holdForPause(): void {
+    const leases = [...this.held.values()].map((h) => ({
+      id: h.id,
+      until: this.leaseFor(Math.max(h.nextAt, this.pausedUntil)),
+    }));
+    this.leases
+      .renewMany(this.pollerId, leases)
+      .then(() => {
+        for (const l of leases) {
+          const h = this.held.get(l.id);
+          if (h) h.leaseUntil = Math.max(h.leaseUntil, l.until);
+        }
+      })
+      .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'could not extend leases for a pause'));
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      const [until, pollers] = await Promise.all([this.control.pausedUntil(), this.leases.pollerCount()]);
+      this.pollers = Math.max(1, pollers);
+      if (until > this.pausedUntil) {
+        this.pausedUntil = until;
+        this.holdForPause();
+      }
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not read the pause state');
+    }
+  }
+}
+
+/** Collects items for up to `windowMs` (or `max` of them) and hands them to `run` together. */
+class Batch<T, R> {
+  private items: Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+    private readonly run: (items: T[]) => Promise<R[]>,
+  ) {}
+
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.items.push({ item, resolve, reject });
+      if (this.items.length >= this.max) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.items;
+    this.items = [];
+    this.run(batch.map((b) => b.item)).then(
+      (results) => batch.forEach((b, i) => b.resolve(results[i])),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
+  }
+}
+
+/**
+ * `POLL_RATE_LIMIT` across all pollers, shared out evenly: a token bucket per poller holding up to
+ * one second of its share. A poll over the limit waits (never sooner than the rules allow, only later).
+ */
+class RateGate {
+  private tokens = 0;
+  private at = 0;
+
+  constructor(private readonly perSecond: () => number) {}
+
+  /** `now` when a poll may start now (and takes its token), else when to try again. */
+  next(now: number): number {
+    const rate = Math.max(1e-3, this.perSecond());
+    this.tokens = Math.min(rate, this.tokens + ((now - this.at) / 1000) * rate);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return now;
+    }
+    return now + Math.ceil(((1 - this.tokens) / rate) * 1000);
+  }
+}

@@ -1,0 +1,209 @@
+import Redis from 'ioredis';
+
+/**
+ * A sign-in a poller just took: new (its first poll is due at `at`), or taken over from a poller
+ * that went quiet (`at` is when that poller's lease ran out: it started no poll after that).
+ */
+export interface Claimed {
+  id: string;
+  at: number;
+  takenOver: boolean;
+}
+
+// Takes sign-ins due before ARGV[2] from the due set, then the ones whose lease in another poller's set
+// ran out (that poller died or stalled), into this poller's set. A poller found with an empty set is
+// dropped from the registry; it re-registers in the same script that gives it its next sign-in, so a
+// non-empty set is always registered (cancels reach every registered set).
+// KEYS: due, pollers, mine. ARGV: now, horizon, leaseMs, limit, me, owner key prefix.
+const CLAIM_SCRIPT = `
+local now, lease, room = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {}
+local function take(ids, leases, flag, dues)
+  redis.call('ZADD', KEYS[3], unpack(leases))
+  redis.call('SADD', KEYS[2], ARGV[5])
+  for i, id in ipairs(ids) do
+    out[#out + 1] = id
+    out[#out + 1] = dues[i]
+    out[#out + 1] = flag
+  end
+  room = room - #ids
+end
+local due = {}
+if room > 0 then due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, room) end
+if #due > 0 then
+  local ids, leases, dues = {}, {}, {}
+  for i = 1, #due, 2 do
+    ids[#ids + 1] = due[i]
+    dues[#dues + 1] = due[i + 1]
+    leases[#leases + 1] = tonumber(due[i + 1]) + lease
+    leases[#leases + 1] = due[i]
+  end
+  redis.call('ZREM', KEYS[1], unpack(ids))
+  take(ids, leases, '0', dues)
+end
+for _, poller in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if poller ~= ARGV[5] then
+    local key = ARGV[6] .. poller
+    if room > 0 then
+      local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'WITHSCORES', 'LIMIT', 0, room)
+      if #expired > 0 then
+        local ids, leases, dues = {}, {}, {}
+        for i = 1, #expired, 2 do
+          ids[#ids + 1] = expired[i]
+          leases[#leases + 1] = now + lease
+          leases[#leases + 1] = expired[i]
+          dues[#dues + 1] = expired[i + 1]
+        end
+        redis.call('ZREM', key, unpack(ids))
+        take(ids, leases, '1', dues)
+      end
+    end
+    if redis.call('ZCARD', key) == 0 then redis.call('SREM', KEYS[2], poller) end
+  end
+end
+return out
+`;
+
+// Forgets a sign-in wherever it is: not yet claimed, or held by any poller. KEYS: due, pollers. ARGV: id, owner key prefix.
+const DROP_SCRIPT = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+for _, poller in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('ZREM', ARGV[2] .. poller, ARGV[1]) end
+return 1
+`;
+
+// A poller that stops gives its sign-ins back as due at their next poll time, so another poller can
+// go on without the wait a takeover needs. KEYS: due, pollers, mine. ARGV: me, then (dueAt, id) pairs.
+const HANDOFF_SCRIPT = `
+for i = 2, #ARGV, 2 do
+  if redis.call('ZREM', KEYS[3], ARGV[i + 1]) == 1 then redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+if redis.call('ZCARD', KEYS[3]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 1
+`;
+
+type RedisWithScripts = Redis & {
+  leaseClaim(due: string, pollers: string, mine: string, ...args: string[]): Promise<string[]>;
+  leaseDrop(due: string, pollers: string, ...args: string[]): Promise<number>;
+  leaseHandoff(due: string, pollers: string, mine: string, ...args: string[]): Promise<number>;
+};
+
+/**
+ * Who polls which sign-in. A new sign-in waits in the due set; a poller claims it shortly before its
+ * first poll and from then on holds a lease on it in its own set, renewed by the one write it makes
+ * per answer (`renew`). A poller that dies stops renewing, and once the lease has run out another
+ * poller takes the sign-in over. Per-poller sets make a late write from a poller that lost a lease a
+ * no-op (`ZADD XX` on a set the sign-in has left), so two pollers never hold the same sign-in.
+ */
+export class LeaseRepository {
+  private readonly redis: RedisWithScripts;
+  private readonly dueKey: string;
+  private readonly pollersKey: string;
+  private readonly ownerPrefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis as RedisWithScripts;
+    if (!('leaseClaim' in redis)) {
+      redis.defineCommand('leaseClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
+      redis.defineCommand('leaseDrop', { numberOfKeys: 2, lua: DROP_SCRIPT });
+      redis.defineCommand('leaseHandoff', { numberOfKeys: 3, lua: HANDOFF_SCRIPT });
+    }
+    this.dueKey = `${prefix}:polls:due`;
+    this.pollersKey = `${prefix}:polls:pollers`;
+    this.ownerPrefix = `${prefix}:polls:owner:`;
+  }
+
+  /** A new sign-in, to be claimed by some poller before `dueAt`. */
+  async enqueue(id: string, dueAt: number): Promise<void> {
+    await this.redis.zadd(this.dueKey, Math.ceil(dueAt), id);
+  }
+
+  async claim(me: string, now: number, horizon: number, leaseMs: number, limit: number): Promise<Claimed[]> {
+    const flat = await this.redis.leaseClaim(
+      this.dueKey,
+      this.pollersKey,
+      this.ownerKey(me),
+      String(now),
+      String(horizon),
+      String(leaseMs),
+      String(limit),
+      me,
+      this.ownerPrefix,
+    );
+    const claimed: Claimed[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      claimed.push({ id: flat[i], at: Number(flat[i + 1]), takenOver: flat[i + 2] === '1' });
+    }
+    return claimed;
+  }
+
+  /** Extends this poller's lease to `until`; false when the sign-in is no longer this poller's. */
+  async renew(me: string, id: string, until: number): Promise<boolean> {
+    return (await this.renewAll(me, [{ id, until }]))[0];
+  }
+
+  /**
+   * `renew` for many sign-ins in one round trip and one socket write (each answer's renewal is
+   * its own command, so each learns whether the sign-in is still this poller's).
+   */
+  async renewAll(me: string, leases: Array<{ id: string; until: number }>): Promise<boolean[]> {
+    const key = this.ownerKey(me);
+    const pipeline = this.redis.pipeline();
+    for (const l of leases) pipeline.zadd(key, 'XX', 'CH', Math.ceil(l.until), l.id);
+    const results = (await pipeline.exec()) ?? [];
+    return Promise.all(
+      leases.map(async (l, i) => {
+        const [err, changed] = results[i] ?? [new Error('no reply'), 0];
+        if (err) throw err;
+        if (changed === 1) return true;
+        // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
+        return (await this.redis.zscore(key, l.id)) !== null;
+      }),
+    );
+  }
+
+  /** Extends many leases in one command (a global pause), without telling which ones are still held. */
+  async renewMany(me: string, leases: Array<{ id: string; until: number }>): Promise<void> {
+    if (leases.length === 0) return;
+    await this.redis.zadd(this.ownerKey(me), 'XX', ...leases.flatMap((l) => [Math.ceil(l.until), l.id]));
+  }
+
+  async release(me: string, id: string): Promise<void> {
+    await this.redis.zrem(this.ownerKey(me), id);
+  }
+
+  async drop(id: string): Promise<void> {
+    await this.redis.leaseDrop(this.dueKey, this.pollersKey, id, this.ownerPrefix);
+  }
+
+  async handoff(me: string, sessions: Array<{ id: string; dueAt: number }>): Promise<void> {
+    await this.redis.leaseHandoff(
+      this.dueKey,
+      this.pollersKey,
+      this.ownerKey(me),
+      me,
+      ...sessions.flatMap((s) => [String(Math.ceil(s.dueAt)), s.id]),
+    );
+  }
+
+  /** Ids of sign-ins being polled or waiting for a poller (at most `limit`): the pending ones. */
+  async pendingIds(limit: number): Promise<string[]> {
+    const pollers = await this.redis.smembers(this.pollersKey);
+    const sets = [this.dueKey, ...pollers.map((p) => this.ownerKey(p))];
+    const lists = await Promise.all(sets.map((key) => this.redis.zrange(key, 0, limit - 1)));
+    return [...new Set(lists.flat())].slice(0, limit);
+  }
+
+  /** Pollers registered now (holding sign-ins, or having claimed one recently). */
+  async pollerCount(): Promise<number> {
+    return this.redis.scard(this.pollersKey);
+  }
+
+  /** Sign-ins no poller has claimed although their first poll is more than `lateMs` overdue. */
+  async unclaimed(now: number, lateMs: number): Promise<number> {
+    return this.redis.zcount(this.dueKey, '-inf', now - lateMs);
+  }
+
+  private ownerKey(poller: string): string {
+    return `${this.ownerPrefix}${poller}`;
+  }
+}
