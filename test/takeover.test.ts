@@ -6,6 +6,12 @@ import { Service, Simulator, startRedis, startService, startSimulator, TestRedis
 const SIGN_INS = 60;
 const INTERVAL_MS = 2_000;
 const LOCK_MS = 8_000;
+/**
+ * By design the first poll after a takeover is due exactly one interval after the lost lease ran
+ * out, and that lease ran out at most WORKER_LOCK_MS after the dead worker's last answer; this is
+ * room for timers and the event loop on a shared two-core machine, not for the design.
+ */
+const SCHEDULING_SLACK_MS = 1_000;
 
 /**
  * A worker holding many pending sign-ins on its timers is killed (SIGKILL: no hand-back). Another
@@ -58,7 +64,7 @@ describe('a worker killed while it holds many sign-ins', () => {
       if (p.at > resumed && !firstAfter.has(p.userCode!)) firstAfter.set(p.userCode!, p.at);
     }
     const slowest = Math.max(...firstAfter.values()) - killedAt;
-    expect(slowest).toBeLessThanOrEqual(LOCK_MS + INTERVAL_MS);
+    expect(slowest).toBeLessThanOrEqual(LOCK_MS + INTERVAL_MS + SCHEDULING_SLACK_MS);
 
     for (const s of sessions) await sim.control.approve(s.userCode);
     for (const s of sessions) await kiosk.next((v) => v.id === s.id && v.status === 'authorized', 20_000);

@@ -16,6 +16,11 @@ export class PushRepository {
     this.fleet = new Emitter<FleetServerEvents>(redis, { key: channelKey }).of(FLEET_NAMESPACE);
   }
 
+  /** A new session: only the fleet hears of it (no kiosk can be watching an id it has not been given yet). */
+  sessionCreated(view: SessionView): void {
+    this.fleet.to(FLEET_ROOM).emit('fleet:session', view);
+  }
+
   sessionChanged(view: SessionView): void {
     this.kiosks.to(sessionRoom(view.id)).emit('session:update', view);
     this.fleet.to(FLEET_ROOM).emit('fleet:session', view);

@@ -55,7 +55,7 @@ export class SessionStore {
       { record: { ...record, profile: null }, sealedDeviceCode, sealedTokens: null, sealedProfile: null },
       ttlMs,
     );
-    this.push.sessionChanged(toView(record));
+    this.push.sessionCreated(toView(record));
   }
 
   /**

@@ -77,6 +77,10 @@ export class FakeControl {
 
 export class FakePush {
   readonly views: SessionView[] = [];
+  readonly created: SessionView[] = [];
+  sessionCreated(view: SessionView): void {
+    this.created.push(structuredClone(view));
+  }
   sessionChanged(view: SessionView): void {
     this.views.push(structuredClone(view));
   }
