@@ -7,7 +7,7 @@ import { CryptoRepository } from '../repositories/crypto.repository';
 import { StepOutcome } from '../repositories/job.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
-import { WebexClient } from '../repositories/webex.client';
+import { IdentityProvider } from '../repositories/identity-provider';
 import { ProfileService } from './profile.service';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
@@ -24,7 +24,7 @@ export class PollService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly webex: WebexClient,
+    private readonly provider: IdentityProvider,
     private readonly crypto: CryptoRepository,
     private readonly tokens: TokenService,
     private readonly profiles: ProfileService,
@@ -45,7 +45,7 @@ export class PollService {
     }
     const polling = await this.markPollStarted(stored, now);
     if (!polling) return { kind: 'later', at: now }; // someone changed it meanwhile: re-read and decide again
-    const answer = await this.webex.pollToken(this.crypto.decrypt(stored.sealedDeviceCode ?? '', `device:${id}`));
+    const answer = await this.provider.pollToken(this.crypto.decrypt(stored.sealedDeviceCode ?? '', `device:${id}`));
     this.metrics.polls.inc({ answer: answerLabel(answer) });
     const decision = decide(polling.record.poll, answer, this.clock.now(), () => this.clock.random());
     return this.apply(polling, decision, attempt);
