@@ -89,7 +89,7 @@ describe('resolveProvider', () => {
       cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:443'), { code: 'ECONNREFUSED' }),
     });
     expect(await problems({}, refused)).toEqual([
-      `OIDC_ISSUER: discovery at ${ISSUER}/.well-known/openid-configuration failed: the issuer could not be reached (fetch failed (ECONNREFUSED))`,
+      `OIDC_ISSUER: discovery at ${ISSUER}/.well-known/openid-configuration failed: the issuer could not be reached (connect ECONNREFUSED 10.0.0.9:443)`,
     ]);
     const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     expect(await problems({}, timedOut)).toEqual([

@@ -22,6 +22,17 @@ const metadataSchema = z.object({
   revocation_endpoint: endpoint,
 });
 
+/** Why no answer came: `timed out`, or the innermost cause (`connect ECONNREFUSED 10.0.0.9:443`, `bad port`…). */
+function unreachable(err: unknown): string {
+  const answer = classifyTransportError(err);
+  if (answer.kind === 'transient' && answer.reason === 'timeout') return 'timed out';
+  let innermost = err;
+  for (let depth = 0; depth < 5 && innermost instanceof Error && innermost.cause instanceof Error; depth++) {
+    innermost = innermost.cause;
+  }
+  return innermost instanceof Error && innermost.message ? innermost.message : 'request failed';
+}
+
 /** OIDC Discovery §4.1: any terminating `/` of the issuer goes before the well-known suffix. */
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
@@ -37,14 +48,10 @@ export async function discoverEndpoints(issuer: string, http: ProviderTransport)
   try {
     res = await http.send({ endpoint: 'discovery', method: 'GET', url });
   } catch (err) {
-    const answer = classifyTransportError(err);
-    const why =
-      answer.kind === 'transient' && answer.reason === 'timeout'
-        ? 'timed out'
-        : answer.kind === 'transient'
-          ? answer.description
-          : '';
-    return { ok: false, problem: `OIDC_ISSUER: discovery at ${url} failed: the issuer could not be reached (${why})` };
+    return {
+      ok: false,
+      problem: `OIDC_ISSUER: discovery at ${url} failed: the issuer could not be reached (${unreachable(err)})`,
+    };
   }
   if (res.status !== 200) {
     return { ok: false, problem: `OIDC_ISSUER: discovery at ${url} answered HTTP ${res.status}; is OIDC_ISSUER the issuer URL?` };

@@ -1,0 +1,312 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+
+/**
+ * A real, standards-conformant OpenID provider for the tests: node `oidc-provider` (certified
+ * OpenID implementation) with RFC 8628 device flow, RFC 7009 revocation and its development
+ * login/consent interactions, listening on loopback. People sign in by driving its real pages over
+ * HTTP (user code form, confirmation, login, consent) exactly as a phone's browser would.
+ *
+ * A Koa middleware in front records every request as the provider saw it arrive, so tests can
+ * prove the service never polled early; it can also reshape the device authorization answer the
+ * way other providers send it (an `interval`, or no `verification_uri_complete` as Entra ID and
+ * Google do).
+ */
+
+export const CLIENTS = {
+  basic: { clientId: 'kiosk-basic', secret: 'basic-secret-0123456789abcdef', auth: 'client_secret_basic' },
+  post: { clientId: 'kiosk-post', secret: 'post-secret-0123456789abcdef', auth: 'client_secret_post' },
+  public: { clientId: 'kiosk-public', secret: null, auth: 'none' },
+} as const;
+
+export type ClientName = keyof typeof CLIENTS;
+
+/** The people who can sign in, as the provider's userinfo knows them (accountId → claims). */
+export const PEOPLE: Record<string, Record<string, unknown>> = {
+  ada: {
+    name: 'Ada Lovelace',
+    given_name: 'Ada',
+    family_name: 'Lovelace',
+    email: 'ada@example.test',
+    email_verified: true,
+    picture: 'https://avatars.example.test/ada.png',
+    phone_number: '+44 20 7946 0000',
+    address: { country: 'GB' },
+  },
+  grace: { given_name: 'Grace', family_name: 'Hopper', email: 'grace@example.test' },
+};
+
+export interface RecordedRequest {
+  /** Arrival at the provider, epoch ms (before the provider did anything with it). */
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  clientId: string | null;
+  clientAuth: string | null;
+  grantType: string | null;
+  /** The sign-in's user code (normalised, no dash), for device authorization and device-code token requests. */
+  userCode: string | null;
+  /** `error` of an error answer. */
+  error: string | null;
+  /** `token_type_hint` of a revocation request. */
+  tokenTypeHint: string | null;
+}
+
+/** What tests may change while the provider runs (read whenever a token or answer is made). */
+export interface IdpSettings {
+  deviceCodeTtlS: number;
+  accessTokenTtlS: number;
+  /** Added to device authorization answers (oidc-provider sends none, which means 5 s). */
+  intervalS: number | null;
+  /** Drop `verification_uri_complete`, as Entra ID and Google never send it. */
+  omitCompleteUri: boolean;
+  /** `false`: a policy that issues no refresh tokens, even with `offline_access`. */
+  issueRefreshTokens: boolean;
+}
+
+export interface IdpOptions extends Partial<IdpSettings> {
+  /** `false`: a provider without RFC 8628 (no device_authorization_endpoint in its discovery). */
+  deviceFlow?: boolean;
+}
+
+export interface TestIdp {
+  issuer: string;
+  settings: IdpSettings;
+  requests: RecordedRequest[];
+  /** Every device code and token the provider handed out, for "never in plain text" checks. */
+  secrets: string[];
+  /** Token requests with the device code of this user code, in arrival order. */
+  pollsOf(userCode: string): RecordedRequest[];
+  /** Device authorization answers, by user code: when the answer left the provider. */
+  authorizedAt(userCode: string): number | undefined;
+  /** A person enters the code, confirms, signs in as `accountId` and consents. */
+  approve(userCode: string, accountId: string): Promise<void>;
+  /** A person enters the code and presses "Abort" on the confirmation page. */
+  deny(userCode: string): Promise<void>;
+  /** HTTP status of the userinfo endpoint with this access token, as an integrator would call it. */
+  userinfoStatus(accessToken: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const normalise = (userCode: string) => userCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+
+export async function startOidcProvider(options: IdpOptions = {}): Promise<TestIdp> {
+  const { deviceFlow = true, ...initial } = options;
+  const settings: IdpSettings = {
+    deviceCodeTtlS: 120,
+    accessTokenTtlS: 300,
+    intervalS: null,
+    omitCompleteUri: false,
+    issueRefreshTokens: true,
+    ...initial,
+  };
+  const requests: RecordedRequest[] = [];
+  const secrets: string[] = [];
+  const authorized = new Map<string, number>();
+  const deviceCodes = new Map<string, string>(); // device_code → normalised user code
+
+  // The issuer needs the port, and the port is known once listening: listen on a handler first.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  const server: Server = createServer((req, res) => void handle?.(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const provider = new Provider(issuer, {
+    clients: Object.values(CLIENTS).map((c) => ({
+      client_id: c.clientId,
+      ...(c.secret ? { client_secret: c.secret } : {}),
+      token_endpoint_auth_method: c.auth,
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [],
+      redirect_uris: [],
+      application_type: 'native',
+    })),
+    features: {
+      deviceFlow: { enabled: deviceFlow },
+      revocation: { enabled: true },
+      devInteractions: { enabled: true },
+    },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'picture'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number'],
+      address: ['address'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(PEOPLE[sub] ?? {}) }) }),
+    issueRefreshToken: (_ctx, client, code) =>
+      settings.issueRefreshTokens && client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    ttl: {
+      AccessToken: () => settings.accessTokenTtlS,
+      DeviceCode: () => settings.deviceCodeTtlS,
+      RefreshToken: 24 * 3600,
+      Grant: 24 * 3600,
+      Session: 3600,
+      Interaction: 600,
+      IdToken: 3600,
+    },
+    cookies: { keys: ['oidc-test-cookie-key-0123456789'] },
+    // The development keystore and interactions are fine for a loopback test provider.
+  });
+  provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${String(err)}\n`));
+
+  provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    const at = Date.now();
+    await next();
+    const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
+    const params = (oidc?.params ?? {}) as Record<string, unknown>;
+    const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Record<string, unknown>;
+    if (oidc?.route === 'device_authorization' && typeof body.device_code === 'string' && typeof body.user_code === 'string') {
+      deviceCodes.set(body.device_code, normalise(body.user_code));
+      authorized.set(normalise(body.user_code), Date.now());
+      if (settings.intervalS !== null) body.interval = settings.intervalS;
+      if (settings.omitCompleteUri) delete body.verification_uri_complete;
+    }
+    for (const field of ['device_code', 'access_token', 'refresh_token', 'id_token']) {
+      if (typeof body[field] === 'string') secrets.push(body[field]);
+    }
+    const deviceCode = typeof params.device_code === 'string' ? params.device_code : null;
+    requests.push({
+      at,
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      clientId: oidc?.client?.clientId ?? null,
+      clientAuth: oidc?.client?.clientAuthMethod ?? null,
+      grantType: typeof params.grant_type === 'string' ? params.grant_type : null,
+      userCode: deviceCode
+        ? (deviceCodes.get(deviceCode) ?? null)
+        : typeof body.user_code === 'string'
+          ? normalise(body.user_code)
+          : null,
+      error: typeof body.error === 'string' ? body.error : null,
+      tokenTypeHint: typeof params.token_type_hint === 'string' ? params.token_type_hint : null,
+    });
+  });
+
+  handle = provider.callback();
+
+  const browse = (userCode: string) => new Browser(issuer).enterCode(userCode);
+  return {
+    issuer,
+    settings,
+    requests,
+    secrets,
+    pollsOf: (userCode) =>
+      requests.filter((r) => r.path === '/token' && r.grantType?.endsWith(':device_code') && r.userCode === normalise(userCode)),
+    authorizedAt: (userCode) => authorized.get(normalise(userCode)),
+    approve: async (userCode, accountId) => (await browse(userCode)).confirmAndSignIn(accountId),
+    deny: async (userCode) => (await browse(userCode)).abort(),
+    userinfoStatus: async (accessToken) =>
+      (await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+interface Form {
+  action: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * A phone's browser, reduced to what the provider's pages need: a cookie jar, manual redirects,
+ * and submitting the page's forms with their hidden fields (the XSRF token included).
+ */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+  private confirmForm: Form | null = null;
+
+  constructor(private readonly origin: string) {}
+
+  /** The user code page (`verification_uri`), then the code typed in: lands on the confirmation page. */
+  async enterCode(userCode: string): Promise<this> {
+    const input = firstForm(await this.go('GET', '/device'));
+    const confirmPage = await this.go('POST', input.action, { ...input.fields, user_code: userCode });
+    this.confirmForm = firstForm(confirmPage);
+    if (this.confirmForm.fields.confirm !== 'yes') throw new Error(`no confirmation form for ${userCode}:\n${confirmPage}`);
+    return this;
+  }
+
+  async abort(): Promise<void> {
+    const page = await this.go('POST', this.form().action, { ...this.form().fields, abort: 'yes' });
+    if (!page.includes('interrupted')) throw new Error(`abort did not land on the aborted page:\n${page}`);
+  }
+
+  /** Confirm → login (any password works in development interactions) → consent → success page. */
+  async confirmAndSignIn(accountId: string): Promise<void> {
+    let page = await this.go('POST', this.form().action, this.form().fields);
+    for (let step = 0; step < 4 && !page.includes('Sign-in Success'); step++) {
+      const form = firstForm(page);
+      const fields = form.fields.prompt === 'login' ? { ...form.fields, login: accountId, password: 'any' } : form.fields;
+      page = await this.go('POST', form.action, fields);
+    }
+    if (!page.includes('Sign-in Success')) throw new Error(`sign-in did not succeed:\n${page}`);
+  }
+
+  private form(): Form {
+    if (!this.confirmForm) throw new Error('enterCode first');
+    return this.confirmForm;
+  }
+
+  /** One request, then redirects followed by GET, carrying cookies throughout; returns the final page. */
+  private async go(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<string> {
+    let url = new URL(path, this.origin).toString();
+    let init: RequestInit = { method, body: form ? new URLSearchParams(form).toString() : undefined };
+    for (let hop = 0; hop < 10; hop++) {
+      const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+      if (init.body) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+      this.keepCookies(res);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        url = new URL(location, url).toString();
+        init = { method: 'GET' };
+        continue;
+      }
+      const text = await res.text();
+      if (res.status >= 400) throw new Error(`${init.method} ${url} answered ${res.status}:\n${text}`);
+      return text;
+    }
+    throw new Error(`too many redirects from ${path}`);
+  }
+
+  private keepCookies(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}
+
+/** The first form of a page: its action and every named input with a value (hidden fields included). */
+function firstForm(html: string): Form {
+  const form = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  if (!form) throw new Error(`no form on the page:\n${html}`);
+  const fields: Record<string, string> = {};
+  for (const input of form[2].matchAll(/<input\b[^>]*>/gi)) {
+    const name = /\bname="([^"]*)"/.exec(input[0])?.[1];
+    const value = /\bvalue="([^"]*)"/.exec(input[0])?.[1];
+    if (name !== undefined && value !== undefined) fields[name] = decodeHtml(value);
+  }
+  return { action: decodeHtml(form[1]), fields };
+}
+
+function decodeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
