@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../src/domain/session';
-import { freePort } from '../src/demo/redis-server';
 import { createSession, KioskSocket } from './support/kiosk-socket';
 import { CLIENTS, type ClientName, startOidcProvider, type TestIdp } from './support/oidc-provider';
-import { runNode, type Service, startRedis, TEST_KEY, type TestRedis } from './support/processes';
+import { type Service, startRedis, type TestRedis } from './support/processes';
+import { INTEGRATOR_KEY, startOidcService } from './support/oidc-service';
 import { dumpRedis } from './support/redis-dump';
 
 /**
@@ -12,15 +12,15 @@ import { dumpRedis } from './support/redis-dump';
  * polls while pending, approval through the provider's own pages, token, userinfo, refresh,
  * revocation at sign-out, denial and expiry — once per client authentication method.
  */
-const INTEGRATOR_KEY = 'integrator-key-0123456789abcdef0123';
 
-const ADA = {
+/** Ada as the kiosk gets her: userinfo mapped, her phone number and address left behind. */
+const ada = () => ({
   id: 'ada',
   displayName: 'Ada Lovelace',
   emails: ['ada@example.test'],
-  avatar: 'https://avatars.example.test/ada.png',
+  avatar: `${idp.issuer}/avatars/ada.svg`,
   orgId: null,
-};
+});
 
 interface Variant {
   client: ClientName;
@@ -51,28 +51,8 @@ afterAll(async () => {
   redis?.stop();
 });
 
-async function startOidcService(variant: Variant): Promise<Service> {
-  const client = CLIENTS[variant.client];
-  const port = await freePort();
-  const running = runNode('dist/src/main.js', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: `oidc-${variant.client}`,
-    TOKEN_ENCRYPTION_KEY: TEST_KEY,
-    DASHBOARD_USER: 'ops',
-    DASHBOARD_PASSWORD: 'correct-horse-battery',
-    INTEGRATOR_API_KEY: INTEGRATOR_KEY,
-    LOG_LEVEL: 'info',
-    AUTH_PROVIDER: 'oidc',
-    OIDC_ISSUER: idp.issuer,
-    OIDC_CLIENT_ID: client.clientId,
-    OIDC_CLIENT_AUTH: client.auth,
-    ...(client.secret ? { OIDC_CLIENT_SECRET: client.secret } : {}),
-    ...(variant.name ? { OIDC_PROVIDER_NAME: variant.name } : {}),
-  });
-  await running.waitFor('is running.');
-  return { ...running, url: `http://127.0.0.1:${port}`, port };
+function startFor(variant: Variant): Promise<Service> {
+  return startOidcService({ redisUrl: redis.url, issuer: idp.issuer, client: variant.client, name: variant.name });
 }
 
 describe.each(VARIANTS)('OIDC sign-in with $client client authentication', (variant) => {
@@ -92,7 +72,7 @@ describe.each(VARIANTS)('OIDC sign-in with $client client authentication', (vari
       issueRefreshTokens: true,
     });
     const discoveries = idp.requests.filter((r) => r.path === '/.well-known/openid-configuration').length;
-    service = await startOidcService(variant);
+    service = await startFor(variant);
     // Discovery ran once, at start.
     expect(idp.requests.filter((r) => r.path === '/.well-known/openid-configuration')).toHaveLength(discoveries + 1);
     kiosk = await KioskSocket.connect(service.url);
@@ -145,7 +125,7 @@ describe.each(VARIANTS)('OIDC sign-in with $client client authentication', (vari
 
     await idp.approve(session.userCode, 'ada');
     const pushed = await kiosk.next((v) => v.id === session.id && v.status === 'authorized', 20_000);
-    expect(pushed.profile).toEqual(ADA);
+    expect(pushed.profile).toEqual(ada());
     expect(pushed.error).toBeNull();
 
     const polls = idp.pollsOf(session.userCode);
@@ -267,7 +247,7 @@ describe('a provider that issues no refresh token', () => {
 
   beforeAll(async () => {
     Object.assign(idp.settings, { intervalS: 1, omitCompleteUri: true, accessTokenTtlS: 4, issueRefreshTokens: false });
-    service = await startOidcService(variant);
+    service = await startFor(variant);
     kiosk = await KioskSocket.connect(service.url);
   });
 
@@ -282,7 +262,7 @@ describe('a provider that issues no refresh token', () => {
     await kiosk.watch({ id: session.id });
     await idp.approve(session.userCode, 'ada');
     const authorized = await kiosk.next((v) => v.id === session.id && v.status === 'authorized', 20_000);
-    expect(authorized.profile).toEqual(ADA);
+    expect(authorized.profile).toEqual(ada());
     const grantedAt = idp.pollsOf(session.userCode).at(-1)!.at;
 
     const ended = await kiosk.next((v) => v.id === session.id && v.status === 'expired', 20_000);

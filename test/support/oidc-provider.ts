@@ -22,7 +22,10 @@ export const CLIENTS = {
 
 export type ClientName = keyof typeof CLIENTS;
 
-/** The people who can sign in, as the provider's userinfo knows them (accountId → claims). */
+/**
+ * The people who can sign in, as the provider's userinfo knows them (accountId → claims). Ada's
+ * `picture` is served by the provider itself (`/avatars/ada.svg`), so a browser can load it.
+ */
 export const PEOPLE: Record<string, Record<string, unknown>> = {
   ada: {
     name: 'Ada Lovelace',
@@ -30,7 +33,6 @@ export const PEOPLE: Record<string, Record<string, unknown>> = {
     family_name: 'Lovelace',
     email: 'ada@example.test',
     email_verified: true,
-    picture: 'https://avatars.example.test/ada.png',
     phone_number: '+44 20 7946 0000',
     address: { country: 'GB' },
   },
@@ -136,7 +138,10 @@ export async function startOidcProvider(options: IdpOptions = {}): Promise<TestI
       address: ['address'],
     },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(PEOPLE[sub] ?? {}) }) }),
+    findAccount: (_ctx, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, ...(PEOPLE[sub] ?? {}), ...(sub === 'ada' ? { picture: `${issuer}/avatars/ada.svg` } : {}) }),
+    }),
     issueRefreshToken: (_ctx, client, code) =>
       settings.issueRefreshTokens && client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: {
@@ -154,6 +159,11 @@ export async function startOidcProvider(options: IdpOptions = {}): Promise<TestI
   provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${String(err)}\n`));
 
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    if (ctx.path === '/avatars/ada.svg') {
+      ctx.type = 'image/svg+xml';
+      ctx.body = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="5" fill="#6a5acd"/></svg>';
+      return;
+    }
     const at = Date.now();
     await next();
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
