@@ -15,8 +15,9 @@ export function clientAuthentication(
 ): { headers: Record<string, string>; form: Record<string, string> } {
   switch (method) {
     case 'client_secret_basic':
-      // client_id stays out of the body: some servers refuse two authentication methods at once.
-      return { headers: { authorization: basicAuthorization(clientId, clientSecret ?? '') }, form: {} };
+      // RFC 8628 §3.1/§3.4 let an authenticated client omit client_id, but Entra ID's device
+      // endpoints want it, and servers only check that it matches the Basic credentials.
+      return { headers: { authorization: basicAuthorization(clientId, clientSecret ?? '') }, form: { client_id: clientId } };
     case 'client_secret_post':
       return { headers: {}, form: { client_id: clientId, client_secret: clientSecret ?? '' } };
     case 'none':

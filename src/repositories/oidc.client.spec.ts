@@ -55,7 +55,7 @@ const ENTRA_AUTHORIZE = {
 };
 
 describe('OidcClient: client authentication on every token-endpoint call', () => {
-  it('client_secret_basic: form-urlencoded id and secret in Basic, no client_id in the body', async () => {
+  it('client_secret_basic: form-urlencoded id and secret in Basic, the secret never in the body', async () => {
     const { oidc, http } = client('client_secret_basic');
     http.answer(200, ENTRA_AUTHORIZE).answer(400, { error: 'authorization_pending' }).answer(400, { error: 'invalid_grant' });
     await oidc.authorize();
@@ -64,7 +64,7 @@ describe('OidcClient: client authentication on every token-endpoint call', () =>
     const basic = `Basic ${Buffer.from('kiosk%20app:s3cret%3A%26%3D').toString('base64')}`;
     for (const req of http.requests) {
       expect(req.headers).toEqual({ authorization: basic });
-      expect(req.form).not.toHaveProperty('client_id');
+      expect(req.form).toMatchObject({ client_id: 'kiosk app' });
       expect(req.form).not.toHaveProperty('client_secret');
     }
   });

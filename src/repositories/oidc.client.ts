@@ -18,8 +18,7 @@ import {
   RevokeOutcome,
 } from './identity-provider';
 import { profileFromUserinfo } from './oidc-userinfo';
-import { ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
-import { describeTransport } from './webex.client';
+import { describeTransport, ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
 
 export interface OidcClientOptions {
   name: string;

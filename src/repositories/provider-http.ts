@@ -80,3 +80,9 @@ function parseJson(text: string): unknown {
     return null;
   }
 }
+
+/** A short, secret-free reason for a request that got no answer (profile reads report it). */
+export function describeTransport(err: unknown): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
+  return 'connection failed';
+}

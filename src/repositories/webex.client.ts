@@ -18,7 +18,7 @@ import {
   ProviderRequestError,
   RevokeOutcome,
 } from './identity-provider';
-import { ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
+import { describeTransport, ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
 
 export interface WebexClientOptions {
   apiBase: string;
@@ -173,9 +173,4 @@ export class WebexClient extends IdentityProvider {
   ): Promise<ProviderResponse> {
     return this.http.send({ endpoint, method: 'POST', url: `${this.opts.apiBase}${path}`, headers, form, signal });
   }
-}
-
-export function describeTransport(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
-  return 'connection failed';
 }
