@@ -14,6 +14,7 @@ import { loggerOptions } from './config/logger.options';
 import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
+import { ProviderController } from './controllers/provider.controller';
 import { SessionController } from './controllers/session.controller';
 import { TokenController } from './controllers/token.controller';
 import { FleetGateway } from './gateways/fleet.gateway';
@@ -25,15 +26,18 @@ import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { ControlRepository } from './repositories/control.repository';
+import { IdentityProvider } from './repositories/identity-provider';
 import { EVENT_STREAM_MAX_LEN, JobRepository, QUEUE_NAMES } from './repositories/job.repository';
 import { LeaseRepository } from './repositories/lease.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
+import { OidcClient } from './repositories/oidc.client';
+import { ProviderHttp } from './repositories/provider-http';
 import { PushRepository } from './repositories/push.repository';
 import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
-import { REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
+import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
 import { WebexClient } from './repositories/webex.client';
 import { DeadlineService } from './services/deadline.service';
 import { FleetAuthService } from './services/fleet-auth.service';
@@ -72,15 +76,17 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: ClockRepository, useClass: ClockRepository },
     { provide: MetricsRepository, useClass: MetricsRepository },
     {
-      provide: WebexClient,
+      provide: ProviderHttp,
       inject: [MetricsRepository],
       useFactory: (metrics: MetricsRepository) =>
-        new WebexClient({
-          ...config.webex,
+        new ProviderHttp({
+          timeoutMs: config.oidc?.timeoutMs ?? config.webex.timeoutMs,
           onRequest: (endpoint, status, seconds) =>
             metrics.upstreamDuration.observe({ endpoint, status: String(status) }, seconds),
         }),
     },
+    { provide: IdentityProvider, inject: [ProviderHttp], useFactory: (http: ProviderHttp) => identityProvider(config, http) },
+    { provide: PROVIDER_DESCRIPTION, inject: [IdentityProvider], useFactory: (p: IdentityProvider) => p.description },
     {
       provide: JobRepository,
       inject: [getQueueToken(QUEUE_NAMES.poll), getQueueToken(QUEUE_NAMES.refresh)],
@@ -88,6 +94,14 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
         new JobRepository({ [QUEUE_NAMES.poll]: poll, [QUEUE_NAMES.refresh]: refresh }, prefix),
     },
   ];
+}
+
+/** The one provider `AUTH_PROVIDER` chose; OIDC endpoints were resolved at start (`resolveProvider`). */
+function identityProvider(config: AppConfig, http: ProviderHttp): IdentityProvider {
+  const oidc = config.oidc;
+  if (config.authProvider === 'webex' || !oidc) return new WebexClient(config.webex, http);
+  if (!oidc.endpoints) throw new Error('OIDC endpoints must be resolved before the module is built');
+  return new OidcClient({ ...oidc, endpoints: oidc.endpoints }, http);
 }
 
 const SERVICES: Type[] = [
@@ -138,7 +152,9 @@ export class AppModule {
         BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
         ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],
-      controllers: api ? [SessionController, TokenController, HealthController, MetricsController, FleetController] : [],
+      controllers: api
+        ? [SessionController, TokenController, HealthController, MetricsController, FleetController, ProviderController]
+        : [],
       providers: [
         ...repositoryProviders(config, redis),
         ...SERVICES,

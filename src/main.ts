@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, keyPrefix } from './app.module';
 import { ConfigError, loadConfig, readEnvironment } from './config/config.loader';
 import { AppConfig } from './config/config.schema';
+import { resolveProvider } from './config/provider.resolver';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
 import { basicAuth } from './http/basic-auth.middleware';
@@ -20,7 +21,7 @@ import { LifecycleLogger } from './startup/lifecycle.logger';
 const CLIENT_DIR = join(__dirname, '..', 'client');
 
 async function main(): Promise<void> {
-  const config = readConfigOrExit();
+  const config = await readConfigOrExit();
   let demoRedis: DemoRedis | null = null;
   if (!config.redis.url) demoRedis = await startDemoRedis();
   const redis = new RedisFactory(config.redis.url ?? demoRedis!.url);
@@ -58,10 +59,11 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
   return app;
 }
 
-function readConfigOrExit(): AppConfig {
+/** Configuration, then (AUTH_PROVIDER=oidc) the provider's discovery: any problem stops the start. */
+async function readConfigOrExit(): Promise<AppConfig> {
   try {
     const dotenv = existsSync('.env') ? readFileSync('.env', 'utf8') : null;
-    return loadConfig(readEnvironment(process.env, dotenv));
+    return await resolveProvider(loadConfig(readEnvironment(process.env, dotenv)));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // stderr, plain: there is no logger yet, and the contract promises one readable line per problem.

@@ -61,8 +61,8 @@ export interface Step {
 export const MESSAGES = {
   denied: 'The request was declined on the phone, so nobody was signed in.',
   expired: 'The code ran out before the sign-in was approved.',
-  failed: 'Something went wrong while signing in to Webex.',
-  upstream: 'Webex is not answering right now.',
+  failed: 'Something went wrong while signing in.',
+  upstream: 'The sign-in service is not answering right now.',
   network: 'This kiosk cannot reach the sign-in service right now.',
   other: 'Sign-in could not be started.',
 } as const;
@@ -71,6 +71,8 @@ export const NOTICES = {
   cancelled: 'Sign-in cancelled.',
   signedOut: 'You are signed out.',
   idle: 'You were signed out because the kiosk was left idle.',
+  /** The provider gave no refresh token and the access token ran out (error code `session_expired`). */
+  sessionEnded: 'Your sign-in has ended. Sign in again to continue.',
 } as const;
 
 export function initialState(now: number): KioskState {
@@ -176,8 +178,11 @@ function applySession(s: KioskState, v: SessionView, now: number): Step {
       };
       return { state, effects: [] };
     }
-    case 'denied':
     case 'expired':
+      // A signed-in person whose sign-in ran out is signed out, not shown an "expired code" error.
+      if (v.error?.code === 'session_expired') return toIdle(s, now, NOTICES.sessionEnded, [{ type: 'unwatch', id: v.id }]);
+      return { state: toTerminal(s, now, v.status, v), effects: [{ type: 'unwatch', id: v.id }] };
+    case 'denied':
     case 'failed':
       return { state: toTerminal(s, now, v.status, v), effects: [{ type: 'unwatch', id: v.id }] };
     case 'cancelled':

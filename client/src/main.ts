@@ -9,6 +9,7 @@ import { ApiError, createSession, deleteSession } from './api';
 import { parseConfig } from './config';
 import { initialState, needsClock, step, type CreateFailure, type Effect, type KioskEvent } from './kiosk';
 import { connectLive, type Live } from './live';
+import { fetchProvider } from './provider';
 import { createView } from './view';
 
 const CLOCK_MS = 500;
@@ -73,9 +74,24 @@ function dispatch(event: KioskEvent): void {
   effects.forEach(run);
 }
 
+/** Asked once at start, and again on each reconnect until the service has answered. */
+let providerKnown = false;
+function loadProvider(): void {
+  if (providerKnown) return;
+  void fetchProvider().then((provider) => {
+    if (!provider || providerKnown) return;
+    providerKnown = true;
+    view.setProvider(provider.name);
+    view.render(state, Date.now());
+  });
+}
+
 // Socket callbacks fire asynchronously, so `run` never sees `live` before it is assigned.
 const live: Live = connectLive({
-  connected: () => dispatch({ type: 'connected' }),
+  connected: () => {
+    loadProvider();
+    dispatch({ type: 'connected' });
+  },
   disconnected: () => dispatch({ type: 'disconnected' }),
   update: (session) => dispatch({ type: 'update', session }),
   ack: (id, ack) => dispatch({ type: 'ack', id, ack }),

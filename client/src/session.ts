@@ -7,7 +7,7 @@
 export const SESSION_STATUSES = ['pending', 'authorized', 'expired', 'denied', 'cancelled', 'signed_out', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-/** The part of the Webex `/people/me` answer the kiosk shows. */
+/** The part of the signed-in person's profile the kiosk shows. */
 export interface Profile {
   displayName: string;
   emails: string[];
@@ -67,7 +67,7 @@ function parseProfile(v: unknown): Profile | null {
   if (!isObj(v)) return null;
   const emails = Array.isArray(v.emails) ? v.emails.filter((e): e is string => typeof e === 'string') : [];
   return {
-    displayName: text(v.displayName) ?? emails[0] ?? 'Webex user',
+    displayName: text(v.displayName) ?? emails[0] ?? 'Signed-in user',
     emails,
     avatar: imageUrl(v.avatar),
     title: text(v.title),

@@ -13,6 +13,8 @@ export type Action = 'start' | 'cancel' | 'sign-out';
 
 export interface View {
   render(s: KioskState, now: number): void;
+  /** The provider's name ("Webex", "Contoso"): the next render names it. */
+  setProvider(name: string): void;
 }
 
 type Child = Node | string | null | false;
@@ -70,26 +72,41 @@ interface Timed {
   autoReturn: HTMLElement | null;
 }
 
-function idleScreen(s: KioskState): Child[] {
+/** `null` until the service named its provider: the page then says only "Sign in". */
+function idleScreen(s: KioskState, provider: string | null): Child[] {
   return [
     h('h1', {}, 'Welcome'),
-    h('p', { class: 'lead' }, 'Sign in to Webex on this kiosk with your phone.'),
-    button('start', 'sign-in', s.busy ? 'Starting…' : 'Sign in with Webex', 'primary huge', {
+    h(
+      'p',
+      { class: 'lead' },
+      provider ? `Sign in to ${provider} on this kiosk with your phone.` : 'Sign in on this kiosk with your phone.',
+    ),
+    button('start', 'sign-in', s.busy ? 'Starting…' : provider ? `Sign in with ${provider}` : 'Sign in', 'primary huge', {
       'aria-disabled': s.busy ? 'true' : undefined,
     }),
     h('p', { class: 'notice', 'data-testid': 'notice' }, s.notice),
   ];
 }
 
-function signingInScreen(v: SessionView): Child[] {
-  const qr = h('figure', { class: 'qr' }, h('img', { src: v.qrUrl, alt: 'QR code to sign in with Webex', 'data-testid': 'qr' }));
+/**
+ * Providers without a complete verification URI (Entra ID, Google) cannot carry the code in the
+ * QR code: it only opens their page, so the code to type is the main thing on screen.
+ */
+export function codeMustBeTyped(v: SessionView): boolean {
+  return v.verificationUriComplete === '' || v.verificationUriComplete === v.verificationUri;
+}
+
+function signingInScreen(v: SessionView, provider: string | null): Child[] {
+  const typed = codeMustBeTyped(v);
+  const alt = `QR code to sign in${provider ? ` with ${provider}` : ''}`;
+  const qr = h('figure', { class: 'qr' }, h('img', { src: v.qrUrl, alt, 'data-testid': 'qr' }));
   const steps = h(
     'div',
-    { class: 'steps' },
-    h('h1', {}, 'Scan to sign in'),
-    h('p', {}, 'Scan the QR code with your phone, or go to'),
+    { class: typed ? 'steps typed' : 'steps', 'data-code-entry': typed ? 'typed' : 'scanned' },
+    h('h1', {}, typed ? 'Enter this code on your phone' : 'Scan to sign in'),
+    h('p', {}, typed ? 'Scan the QR code to open the sign-in page, or go to' : 'Scan the QR code with your phone, or go to'),
     h('p', { class: 'uri', 'data-testid': 'verification-uri' }, v.verificationUri),
-    h('p', {}, 'and enter the code'),
+    h('p', {}, typed ? 'and type the code:' : 'and enter the code'),
     h('p', { class: 'code', 'data-testid': 'user-code' }, groupUserCode(v.userCode)),
     h(
       'p',
@@ -143,15 +160,15 @@ function resultScreen(screen: keyof typeof TITLES, message: string): Child[] {
   ];
 }
 
-function build(s: KioskState): Child[] {
+function build(s: KioskState, provider: string | null): Child[] {
   switch (s.screen) {
     case 'idle':
-      return idleScreen(s);
+      return idleScreen(s, provider);
     case 'signing-in':
-      return s.session ? signingInScreen(s.session) : idleScreen(s);
+      return s.session ? signingInScreen(s.session, provider) : idleScreen(s, provider);
     case 'signed-in':
       return signedInScreen(
-        s.session?.profile ?? { displayName: 'Webex user', emails: [], avatar: null, title: null, department: null },
+        s.session?.profile ?? { displayName: 'Signed-in user', emails: [], avatar: null, title: null, department: null },
       );
     default:
       return resultScreen(s.screen, s.message);
@@ -168,7 +185,7 @@ function announcement(s: KioskState): string {
         ? `Scan the QR code, or go to ${s.session.verificationUri} and enter the code ${spell(s.session.userCode)}. Waiting for approval on your phone…`
         : '';
     case 'signed-in':
-      return `Signed in as ${s.session?.profile?.displayName ?? 'Webex user'}.`;
+      return `Signed in as ${s.session?.profile?.displayName ?? 'Signed-in user'}.`;
     default:
       return `${TITLES[s.screen]}. ${s.message}`;
   }
@@ -198,7 +215,9 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
   const connText = conn.querySelector<HTMLElement>('.conn-text')!;
   const live = document.getElementById('announce')!;
   const kiosk = document.querySelector<HTMLElement>('[data-testid="kiosk-id"]')!;
+  const brand = document.querySelector<HTMLElement>('[data-testid="brand-name"]')!;
   let key = '';
+  let provider: string | null = null;
   let online: boolean | null = null;
   let warned = false;
   let timed: Timed = { countdown: null, bar: null, idleNote: null, autoReturn: null };
@@ -227,7 +246,7 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
 
   function rebuild(s: KioskState) {
     const hadFocus = main.contains(document.activeElement);
-    main.replaceChildren(...build(s).filter((c): c is Node | string => c !== null && c !== false));
+    main.replaceChildren(...build(s, provider).filter((c): c is Node | string => c !== null && c !== false));
     main.dataset.screen = s.screen;
     main.setAttribute('aria-busy', String(s.busy));
     timed = {
@@ -290,6 +309,12 @@ export function createView(cfg: KioskConfig, onAction: (a: Action) => void): Vie
   }
 
   return {
+    setProvider(name) {
+      provider = name;
+      brand.textContent = `${name} sign-in`;
+      document.title = `${name} sign-in`;
+      key = ''; // rebuild on the next render
+    },
     render(s, now) {
       const k = screenKey(s);
       if (k !== key) {

@@ -40,7 +40,7 @@ export const FLEET_PAGE = `<!doctype html>
   <div>
     <div class="counts" id="counts" data-testid="counts"></div>
     <table aria-describedby="counts">
-      <thead><tr><th>Kiosk</th><th>Status</th><th>Code time left</th><th>Signed in</th><th>Interval</th><th>Updated</th></tr></thead>
+      <thead><tr><th>Kiosk</th><th>Status</th><th>Code time left</th><th>Signed in</th><th>Provider</th><th>Interval</th><th>Updated</th></tr></thead>
       <tbody id="rows" data-testid="sessions"></tbody>
     </table>
   </div>
@@ -75,7 +75,7 @@ export const FLEET_PAGE = `<!doctype html>
     el('rows').innerHTML = all.filter((s) => s.status === 'pending' || s.status === 'authorized').map((s) =>
       '<tr data-session="' + text(s.id) + '"><td>' + (text(s.kioskId) || '<span class="muted">unnamed</span>') + '</td>' +
       '<td class="status s-' + s.status + '">' + s.status + '</td><td class="left">' + left(s) + '</td>' +
-      '<td data-testid="person">' + text(s.profile && s.profile.displayName) + '</td><td>' + s.interval + ' s</td>' +
+      '<td data-testid="person">' + text(s.profile && s.profile.displayName) + '</td><td data-testid="provider">' + text(s.provider ? s.provider.name : 'Webex') + '</td><td>' + s.interval + ' s</td>' +
       '<td>' + time(s.updatedAt) + '</td></tr>').join('');
     const line = (s, what) => '<li>' + (text(s.kioskId) || 'unnamed') + ' · ' + what + ' <span class="muted">' + time(s.updatedAt) + '</span></li>';
     el('signins').innerHTML = all.filter((s) => s.profile).slice(0, RECENT).map((s) => line(s, text(s.profile.displayName))).join('');

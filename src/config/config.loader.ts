@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { AppConfig, envSchema, ParsedEnv } from './config.schema';
+import { oidcConfig, oidcProblems } from './oidc.settings';
 
 /** Raised at boot with one human line per problem; `main.ts` prints them and exits non-zero. */
 export class ConfigError extends Error {
@@ -54,7 +55,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     }
     throw new ConfigError(problems);
   }
-  problems.push(...requiredInProduction(parsed.data));
+  problems.push(...requiredInProduction(parsed.data), ...oidcProblems(parsed.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
@@ -68,15 +69,16 @@ function emptyToUndefined(env: Record<string, string | undefined>): Record<strin
 function requiredInProduction(e: ParsedEnv): string[] {
   const problems: string[] = [];
   const prod = e.NODE_ENV === 'production';
-  if (e.WEBEX_CLIENT_ID && !e.WEBEX_CLIENT_SECRET) {
+  const webex = e.AUTH_PROVIDER === 'webex';
+  if (webex && e.WEBEX_CLIENT_ID && !e.WEBEX_CLIENT_SECRET) {
     problems.push('WEBEX_CLIENT_SECRET: required when WEBEX_CLIENT_ID is set');
   }
-  if (!e.WEBEX_CLIENT_ID && e.ROLE !== 'all') {
+  if (webex && !e.WEBEX_CLIENT_ID && e.ROLE !== 'all') {
     problems.push(`WEBEX_CLIENT_ID: required for ROLE=${e.ROLE} (the built-in simulator runs only with ROLE=all)`);
   }
   if (prod) {
     if (!e.REDIS_URL) problems.push('REDIS_URL: required when NODE_ENV=production');
-    if (!e.WEBEX_CLIENT_ID) problems.push('WEBEX_CLIENT_ID: required when NODE_ENV=production');
+    if (webex && !e.WEBEX_CLIENT_ID) problems.push('WEBEX_CLIENT_ID: required when NODE_ENV=production');
     if (!e.TOKEN_ENCRYPTION_KEY) problems.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production');
     if (e.ROLE !== 'worker' && (!e.DASHBOARD_USER || !e.DASHBOARD_PASSWORD)) {
       problems.push('DASHBOARD_USER, DASHBOARD_PASSWORD: required when NODE_ENV=production');
@@ -94,7 +96,7 @@ function requiredInProduction(e: ParsedEnv): string[] {
 }
 
 function toConfig(e: ParsedEnv): AppConfig {
-  const simulated = !e.WEBEX_CLIENT_ID;
+  const simulated = e.AUTH_PROVIDER === 'webex' && !e.WEBEX_CLIENT_ID;
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   return {
     nodeEnv: e.NODE_ENV,
@@ -102,6 +104,8 @@ function toConfig(e: ParsedEnv): AppConfig {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     http: { port: e.PORT, host: e.HOST, publicUrl },
     redis: { url: e.REDIS_URL ?? null, prefix: e.REDIS_PREFIX },
+    authProvider: e.AUTH_PROVIDER,
+    oidc: oidcConfig(e),
     webex: {
       simulated,
       clientId: e.WEBEX_CLIENT_ID ?? SIMULATOR_CREDENTIALS.clientId,

@@ -6,6 +6,34 @@ import { z } from 'zod';
  */
 export type Role = 'api' | 'worker' | 'all';
 
+/** How the client proves who it is at an OpenID provider (RFC 6749 §2.3, OIDC Core §9). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** An OpenID provider's endpoints, from discovery or given explicitly. */
+export interface OidcEndpoints {
+  deviceAuthorization: string;
+  token: string;
+  userinfo: string;
+  /** RFC 7009; `null` when the provider has none (Entra ID publishes none). */
+  revocation: string | null;
+}
+
+export interface OidcConfig {
+  /** Display name: `OIDC_PROVIDER_NAME`, or derived from the issuer's host. */
+  name: string;
+  issuer: string | null;
+  /** Endpoints given in the environment; each wins over discovery. */
+  explicit: Partial<OidcEndpoints>;
+  /** Complete once `resolveProvider` ran at start (before the Nest module is built). */
+  endpoints: OidcEndpoints | null;
+  clientId: string;
+  clientSecret: string | null;
+  clientAuth: ClientAuthMethod;
+  scopes: string;
+  timeoutMs: number;
+}
+
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   role: Role;
@@ -13,8 +41,12 @@ export interface AppConfig {
   http: { port: number; host: string; publicUrl: string };
   /** `url === null`: demo mode, `main.ts` starts a private redis-server and fills it in. */
   redis: { url: string | null; prefix: string };
+  /** Who people sign in with: Webex (default) or any standards OpenID provider. */
+  authProvider: 'webex' | 'oidc';
+  /** Set when `authProvider` is `oidc`. */
+  oidc: OidcConfig | null;
   webex: {
-    /** True when no client id is configured: the built-in simulator is mounted at `/sim`. */
+    /** True when Webex is the provider and no client id is configured: the simulator runs at `/sim`. */
     simulated: boolean;
     clientId: string;
     clientSecret: string;
@@ -57,6 +89,16 @@ const base64Key = z.string().transform((value, ctx) => {
 });
 
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+/** Endpoints are used exactly as given: a trailing slash may matter to the provider. */
+const endpointUrl = z.url({ protocol: /^https?$/ });
+
+const scopeList = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((s) => s.split(/\s+/).join(' '))
+    .default(fallback);
 
 /** Raw environment after `_FILE` resolution; every value optional, parsed and checked here. */
 export const envSchema = z.object({
@@ -74,13 +116,20 @@ export const envSchema = z.object({
   WEBEX_CLIENT_ID: z.string().min(1).optional(),
   WEBEX_CLIENT_SECRET: z.string().min(1).optional(),
   WEBEX_API_BASE: httpUrl.default('https://webexapis.com/v1'),
-  WEBEX_SCOPES: z
-    .string()
-    .trim()
-    .min(1)
-    .transform((s) => s.split(/\s+/).join(' '))
-    .default('spark:all meeting:recordings_read'),
+  WEBEX_SCOPES: scopeList('spark:all meeting:recordings_read'),
   WEBEX_TIMEOUT_MS: positiveInt.default(10_000),
+  AUTH_PROVIDER: z.enum(['webex', 'oidc']).default('webex'),
+  OIDC_ISSUER: endpointUrl.optional(),
+  OIDC_DEVICE_AUTHORIZATION_URL: endpointUrl.optional(),
+  OIDC_TOKEN_URL: endpointUrl.optional(),
+  OIDC_USERINFO_URL: endpointUrl.optional(),
+  OIDC_REVOCATION_URL: endpointUrl.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_CLIENT_AUTH: z.enum(CLIENT_AUTH_METHODS).optional(),
+  OIDC_SCOPES: scopeList('openid profile email offline_access'),
+  OIDC_PROVIDER_NAME: z.string().trim().min(1).max(64).optional(),
+  OIDC_TIMEOUT_MS: positiveInt.default(10_000),
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),
   DASHBOARD_ALLOW_ACTIONS: z.stringbool().default(false),

@@ -42,7 +42,8 @@ const seconds = z
 
 const tokenBody = z.object({
   access_token: z.string().min(1),
-  expires_in: seconds,
+  // RFC 6749 §5.1 only recommends it; whether its absence is acceptable is the caller's choice.
+  expires_in: seconds.nullish(),
   // RFC 6749 §6: a refresh answer may omit it (keep the old one); '' marks "none given".
   refresh_token: z.string().nullish(),
   refresh_token_expires_in: seconds.nullish(),
@@ -55,9 +56,18 @@ const tokenBody = z.object({
  */
 const CODE_SHAPE = /^[a-z][a-z0-9_.-]{0,63}$/i;
 
-export function classifyTokenAnswer(answer: HttpAnswer, now: number): TokenAnswer {
+/** How a provider's token answers are read where providers differ. */
+export interface TokenDialect {
+  /**
+   * The access token's assumed lifetime when `expires_in` is absent (RFC 6749 §5.1 leaves it to
+   * documentation). Unset: an answer without it is not a usable token set (Webex always sends it).
+   */
+  defaultExpiresInS?: number;
+}
+
+export function classifyTokenAnswer(answer: HttpAnswer, now: number, dialect: TokenDialect = {}): TokenAnswer {
   const { status } = answer;
-  if (status >= 200 && status <= 299) return classifySuccess(answer.body, now);
+  if (status >= 200 && status <= 299) return classifySuccess(answer.body, now, dialect);
   // Webex's dialect for RFC 8628 §3.5 authorization_pending; the body adds nothing.
   if (status === 428) return { kind: 'pending' };
   if (status === 429) {
@@ -70,8 +80,8 @@ export function classifyTokenAnswer(answer: HttpAnswer, now: number): TokenAnswe
   return classifyErrorCode(code, description, status);
 }
 
-function classifySuccess(body: unknown, now: number): TokenAnswer {
-  const tokens = parseTokenSet(body, now);
+function classifySuccess(body: unknown, now: number, dialect: TokenDialect): TokenAnswer {
+  const tokens = parseTokenSet(body, now, dialect);
   if (tokens) return { kind: 'granted', tokens };
   // Deliberately no body in the description: a half-valid token response still holds tokens.
   return {
@@ -90,7 +100,9 @@ function classifyErrorCode(code: string | null, description: string, status: num
       return { kind: 'slow_down' };
     case 'expired_token':
       return { kind: 'expired', description };
+    // authorization_declined: Entra ID's word for access_denied (the person declined).
     case 'access_denied':
+    case 'authorization_declined':
       return { kind: 'denied', description };
     default:
       return { kind: 'fatal', code: code ?? `http_${status}`, description };
@@ -199,16 +211,18 @@ function utc(year: number, monthName: string, day: string, time: string[]): numb
 }
 
 /** RFC 6749 §5.1 success body → TokenSet, or null when it is not one. */
-export function parseTokenSet(body: unknown, now: number): TokenSet | null {
+export function parseTokenSet(body: unknown, now: number, dialect: TokenDialect = {}): TokenSet | null {
   const parsed = tokenBody.safeParse(asJson(body));
   if (!parsed.success) return null;
   const t = parsed.data;
+  const expiresIn = t.expires_in ?? dialect.defaultExpiresInS;
+  if (expiresIn === undefined) return null;
   // Rounded down: a lifetime is never claimed longer than Webex granted.
   const after = (s: number): number => now + Math.floor(s * 1000);
   return {
     accessToken: t.access_token,
     refreshToken: t.refresh_token ?? '',
-    accessExpiresAt: after(t.expires_in),
+    accessExpiresAt: after(expiresIn),
     refreshExpiresAt: t.refresh_token_expires_in == null ? null : after(t.refresh_token_expires_in),
     scope: t.scope ?? null,
   };

@@ -10,8 +10,26 @@ export interface SessionError {
   message: string;
 }
 
-/** A Webex person as `/people/me` gives it; only `id` and `displayName` are relied on. */
-export type Profile = Record<string, unknown> & { id: string; displayName: string };
+/**
+ * The signed-in person, and nothing more (least data): Webex's `/people/me` and OpenID userinfo
+ * are both reduced to exactly these fields at the provider's edge.
+ */
+export interface Profile {
+  id: string;
+  displayName: string;
+  emails: string[];
+  avatar: string | null;
+  orgId: string | null;
+}
+
+/** Which provider a session signs in with (`kind` for code, `name` for people). */
+export interface SessionProvider {
+  kind: 'webex' | 'oidc';
+  name: string;
+}
+
+/** Sessions stored before providers were configurable were all Webex sessions. */
+const WEBEX: SessionProvider = { kind: 'webex', name: 'Webex' };
 
 /**
  * What is stored about a session, minus its secrets (the device code and the tokens are kept
@@ -20,6 +38,8 @@ export type Profile = Record<string, unknown> & { id: string; displayName: strin
 export interface SessionRecord {
   id: string;
   kioskId: string | null;
+  /** Absent on sessions stored by earlier versions (all Webex). */
+  provider?: SessionProvider;
   status: SessionStatus;
   userCode: string;
   verificationUri: string;
@@ -44,6 +64,7 @@ export interface SessionRecord {
 export interface SessionView {
   id: string;
   kioskId: string | null;
+  provider: SessionProvider;
   status: SessionStatus;
   userCode: string;
   verificationUri: string;
@@ -61,6 +82,7 @@ export function toView(record: SessionRecord): SessionView {
   return {
     id: record.id,
     kioskId: record.kioskId,
+    provider: record.provider ?? WEBEX,
     status: record.status,
     userCode: record.userCode,
     verificationUri: record.verificationUri,
@@ -70,9 +92,14 @@ export function toView(record: SessionRecord): SessionView {
     expiresAt: new Date(record.poll.expiresAt).toISOString(),
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),
-    profile: record.profile,
+    profile: record.profile && leastProfile(record.profile),
     error: record.error,
   };
+}
+
+/** Sessions stored by earlier versions kept all of `/people/me`; a view never shows more than `Profile`. */
+function leastProfile(p: Profile): Profile {
+  return { id: p.id, displayName: p.displayName, emails: p.emails ?? [], avatar: p.avatar ?? null, orgId: p.orgId ?? null };
 }
 
 /** How long a finished session stays readable, so a kiosk that reconnects still sees the outcome. */

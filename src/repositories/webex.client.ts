@@ -5,94 +5,77 @@ import {
   parseRetryAfter,
   webexErrorCode,
 } from '../device-flow/classify-token-answer';
+import { parseDeviceAuthorization } from '../device-flow/device-authorization';
 import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { Profile } from '../domain/session';
+import { basicAuthorization } from './client-auth';
+import {
+  DeviceAuthorization,
+  IdentityProvider,
+  ProfileAnswer,
+  ProviderDescription,
+  ProviderRequestError,
+  RevokeOutcome,
+} from './identity-provider';
+import { describeTransport, ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
 
 export interface WebexClientOptions {
   apiBase: string;
   clientId: string;
   clientSecret: string;
   scopes: string;
-  timeoutMs: number;
-  fetch?: typeof fetch;
   now?: () => number;
-  /** Called after every request, for metrics; never given secrets. */
-  onRequest?: (endpoint: WebexEndpoint, status: number | 'error', seconds: number) => void;
 }
 
-export type WebexEndpoint = 'authorize' | 'token' | 'refresh' | 'people';
-
-export interface DeviceAuthorization {
-  deviceCode: string;
-  userCode: string;
-  verificationUri: string;
-  verificationUriComplete: string;
-  expiresInS: number;
-  intervalS: number | null;
-}
-
-export type ProfileAnswer =
-  | { kind: 'ok'; profile: Profile }
-  | { kind: 'unauthorized' }
-  | { kind: 'rate_limited'; retryAfter: string | null }
-  | { kind: 'error'; transient: boolean; description: string };
-
-/** Raised when `/device/authorize` fails; the message is safe to show. */
-export class WebexRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-    options?: { cause?: unknown; retryAfterMs?: number | null },
-  ) {
-    super(message, options);
-    this.name = 'WebexRequestError';
-    this.retryAfterMs = options?.retryAfterMs ?? null;
-  }
-
-  /** Set on HTTP 429: how long Webex asked every caller with this client id to wait. */
-  readonly retryAfterMs: number | null;
-}
-
-// RFC 8628 §3.2. Webex always sends verification_uri_complete; the fallback keeps us working if not.
-const authorizeSchema = z.object({
-  device_code: z.string().min(1),
-  user_code: z.string().min(1),
-  verification_uri: z.url(),
-  verification_uri_complete: z.url().optional(),
-  expires_in: z.coerce.number().positive(),
-  interval: z.coerce.number().positive().optional(),
+/** `/people/me`, reduced to the contract's profile; Webex sends much more (phone numbers, status…). */
+const peopleMeSchema = z.object({
+  id: z.string().min(1),
+  displayName: z.string(),
+  emails: z.array(z.string()).optional().catch(undefined),
+  avatar: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .catch(undefined),
+  orgId: z.string().optional().catch(undefined),
 });
 
-const profileSchema = z.looseObject({ id: z.string().min(1), displayName: z.string() });
+export function profileFromPeopleMe(body: unknown): Profile | null {
+  const parsed = peopleMeSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const p = parsed.data;
+  return { id: p.id, displayName: p.displayName, emails: p.emails ?? [], avatar: p.avatar ?? null, orgId: p.orgId ?? null };
+}
 
 /**
- * The only place that talks HTTP to Webex: device authorize, token polling, refresh, /people/me.
- * Every call has a timeout; answers are parsed at this edge.
+ * Webex's device flow and REST API: device authorize, token polling (its own dialect, see
+ * `classify-token-answer.ts`), refresh, /people/me. Answers are parsed at this edge.
  */
-export class WebexClient {
-  private readonly fetch: typeof fetch;
+export class WebexClient extends IdentityProvider {
+  readonly description: ProviderDescription = { kind: 'webex', name: 'Webex' };
   private readonly now: () => number;
 
-  constructor(private readonly opts: WebexClientOptions) {
-    this.fetch = opts.fetch ?? globalThis.fetch;
+  constructor(
+    private readonly opts: WebexClientOptions,
+    private readonly http: ProviderTransport,
+  ) {
+    super();
     this.now = opts.now ?? Date.now;
   }
 
   async authorize(signal?: AbortSignal): Promise<DeviceAuthorization> {
     const form = { client_id: this.opts.clientId, scope: this.opts.scopes };
-    let res: Response;
+    let res: ProviderResponse;
     try {
       res = await this.post('authorize', '/device/authorize', form, {}, signal);
     } catch (err) {
-      throw new WebexRequestError('Webex could not be reached to start a sign-in', null, { cause: err });
+      throw new ProviderRequestError('Webex could not be reached to start a sign-in', null, { cause: err });
     }
-    const body: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
-      const { code, description } = webexErrorCode(body);
+    if (res.status < 200 || res.status > 299) {
+      const { code, description } = webexErrorCode(res.body);
       const retryAfterMs =
-        res.status === 429 ? (parseRetryAfter(res.headers.get('retry-after'), this.now()) ?? DEFAULT_RETRY_AFTER_MS) : null;
-      throw new WebexRequestError(
+        res.status === 429 ? (parseRetryAfter(res.headers['retry-after'] ?? null, this.now()) ?? DEFAULT_RETRY_AFTER_MS) : null;
+      throw new ProviderRequestError(
         `Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
         res.status,
         {
@@ -100,17 +83,12 @@ export class WebexClient {
         },
       );
     }
-    const parsed = authorizeSchema.safeParse(body);
-    if (!parsed.success) throw new WebexRequestError('Webex answered the sign-in request with an unexpected body', res.status);
-    const a = parsed.data;
+    const a = parseDeviceAuthorization(res.body);
+    if (!a) throw new ProviderRequestError('Webex answered the sign-in request with an unexpected body', res.status);
     return {
-      deviceCode: a.device_code,
-      userCode: a.user_code,
-      verificationUri: a.verification_uri,
-      verificationUriComplete:
-        a.verification_uri_complete ?? `${a.verification_uri}?user_code=${encodeURIComponent(a.user_code)}`,
-      expiresInS: a.expires_in,
-      intervalS: a.interval ?? null,
+      ...a,
+      // Webex always sends verification_uri_complete; the fallback keeps us working if not.
+      verificationUriComplete: a.verificationUriComplete ?? `${a.verificationUri}?user_code=${encodeURIComponent(a.userCode)}`,
     };
   }
 
@@ -121,7 +99,8 @@ export class WebexClient {
       device_code: deviceCode,
       client_id: this.opts.clientId,
     };
-    return this.tokenRequest('token', '/device/token', form, { authorization: this.basicAuth() }, signal);
+    const headers = { authorization: basicAuthorization(this.opts.clientId, this.opts.clientSecret) };
+    return this.tokenRequest('token', '/device/token', form, headers, signal);
   }
 
   /** RFC 6749 §6 refresh; Webex's `/access_token` takes the client credentials in the form. Never throws. */
@@ -136,37 +115,39 @@ export class WebexClient {
   }
 
   async getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
-    let res: Response;
+    let res: ProviderResponse;
     try {
-      res = await this.request(
-        'people',
-        `${this.opts.apiBase}/people/me`,
-        {
-          method: 'GET',
-          headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-        },
+      res = await this.http.send({
+        endpoint: 'people',
+        method: 'GET',
+        url: `${this.opts.apiBase}/people/me`,
+        headers: { authorization: `Bearer ${accessToken}` },
         signal,
-      );
+      });
     } catch (err) {
       return { kind: 'error', transient: true, description: describeTransport(err) };
     }
-    const body: unknown = await res.json().catch(() => null);
     if (res.status === 401) return { kind: 'unauthorized' };
-    if (res.status === 429) return { kind: 'rate_limited', retryAfter: res.headers.get('retry-after') };
-    if (!res.ok) {
+    if (res.status === 429) return { kind: 'rate_limited', retryAfter: res.headers['retry-after'] ?? null };
+    if (res.status < 200 || res.status > 299) {
       return {
         kind: 'error',
         transient: res.status >= 500,
-        description: `HTTP ${res.status} ${webexErrorCode(body).description}`.trim(),
+        description: `HTTP ${res.status} ${webexErrorCode(res.body).description}`.trim(),
       };
     }
-    const parsed = profileSchema.safeParse(body);
-    if (!parsed.success) return { kind: 'error', transient: false, description: 'unexpected /people/me body' };
-    return { kind: 'ok', profile: parsed.data };
+    const profile = profileFromPeopleMe(res.body);
+    if (!profile) return { kind: 'error', transient: false, description: 'unexpected /people/me body' };
+    return { kind: 'ok', profile };
+  }
+
+  /** Webex publishes no RFC 7009 endpoint for integrations; sign-out deletes the tokens on our side. */
+  revoke(): Promise<RevokeOutcome> {
+    return Promise.resolve('unsupported');
   }
 
   private async tokenRequest(
-    endpoint: WebexEndpoint,
+    endpoint: ProviderEndpoint,
     path: string,
     form: Record<string, string>,
     headers: Record<string, string>,
@@ -174,54 +155,22 @@ export class WebexClient {
   ): Promise<TokenAnswer> {
     try {
       const res = await this.post(endpoint, path, form, headers, signal);
-      const body: unknown = await res.json().catch(() => null);
-      return classifyTokenAnswer({ status: res.status, retryAfter: res.headers.get('retry-after'), body }, this.now());
+      return classifyTokenAnswer(
+        { status: res.status, retryAfter: res.headers['retry-after'] ?? null, body: res.body },
+        this.now(),
+      );
     } catch (err) {
       return classifyTransportError(err);
     }
   }
 
   private post(
-    endpoint: WebexEndpoint,
+    endpoint: ProviderEndpoint,
     path: string,
     form: Record<string, string>,
     headers: Record<string, string>,
     signal?: AbortSignal,
-  ): Promise<Response> {
-    return this.request(
-      endpoint,
-      `${this.opts.apiBase}${path}`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
-        body: new URLSearchParams(form).toString(),
-      },
-      signal,
-    );
+  ): Promise<ProviderResponse> {
+    return this.http.send({ endpoint, method: 'POST', url: `${this.opts.apiBase}${path}`, headers, form, signal });
   }
-
-  private async request(endpoint: WebexEndpoint, url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-    const started = performance.now();
-    try {
-      const res = await this.fetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      this.opts.onRequest?.(endpoint, res.status, (performance.now() - started) / 1000);
-      return res;
-    } catch (err) {
-      this.opts.onRequest?.(endpoint, 'error', (performance.now() - started) / 1000);
-      throw err;
-    }
-  }
-
-  private basicAuth(): string {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-    const user = encodeURIComponent(this.opts.clientId);
-    const pass = encodeURIComponent(this.opts.clientSecret);
-    return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-  }
-}
-
-function describeTransport(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
-  return 'connection failed';
 }

@@ -7,7 +7,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
-import { WebexClient } from '../repositories/webex.client';
+import { IdentityProvider } from '../repositories/identity-provider';
 import { ProfileService } from './profile.service';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
@@ -45,7 +45,7 @@ export class PollService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly webex: WebexClient,
+    private readonly provider: IdentityProvider,
     private readonly crypto: CryptoRepository,
     private readonly tokens: TokenService,
     private readonly profiles: ProfileService,
@@ -91,7 +91,7 @@ export class PollService {
     const earliest = Math.max(held.poll.nextPollAt, held.poll.lastPollAt + held.poll.intervalS * 1000);
     this.metrics.pollLateness.observe(Math.max(0, now - earliest) / 1000);
     held.poll = startPoll(held.poll, now);
-    const answer = await this.webex.pollToken(held.deviceCode);
+    const answer = await this.provider.pollToken(held.deviceCode);
     this.metrics.polls.inc({ answer: answerLabel(answer) });
     held.unsaved = decide(held.poll, answer, this.clock.now(), () => this.clock.random());
     return this.apply(held, held.unsaved);

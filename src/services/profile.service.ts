@@ -5,7 +5,7 @@ import { retentionMs, SessionError, SessionRecord } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { StepOutcome } from '../domain/step';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { ProfileAnswer, WebexClient } from '../repositories/webex.client';
+import { IdentityProvider, ProfileAnswer } from '../repositories/identity-provider';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
 
@@ -22,7 +22,7 @@ export class ProfileService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly webex: WebexClient,
+    private readonly provider: IdentityProvider,
     private readonly tokens: TokenService,
     private readonly clock: ClockRepository,
     private readonly metrics: MetricsRepository,
@@ -74,7 +74,7 @@ export class ProfileService {
     for (let round = 0; round < 2; round++) {
       const stored = await this.store.get(id);
       if (!stored || stored.record.status !== 'pending' || !stored.sealedTokens) return null;
-      const answer = await this.webex.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
+      const answer = await this.provider.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
       if (answer.kind !== 'unauthorized' || round === 1) return answer;
       const refreshed = await this.tokens.refreshNow(id);
       if (refreshed === 'ended') return null;

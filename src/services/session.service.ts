@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { initialPollState } from '../device-flow/poll-rules';
+import { TokenSet } from '../device-flow/token-answer';
 import { InvalidRequestError, NotFoundError, UpstreamError } from '../domain/errors';
 import { KIOSK_ID_PATTERN, retentionMs, SessionRecord, SessionView, toView } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -10,7 +11,7 @@ import { CryptoRepository } from '../repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { DeviceAuthorization, WebexClient, WebexRequestError } from '../repositories/webex.client';
+import { DeviceAuthorization, IdentityProvider, ProviderRequestError } from '../repositories/identity-provider';
 import { DeadlineService } from './deadline.service';
 import { PauseService } from './pause.service';
 import { SessionStore } from './session.store';
@@ -29,7 +30,7 @@ export class SessionService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly webex: WebexClient,
+    private readonly provider: IdentityProvider,
     private readonly crypto: CryptoRepository,
     private readonly jobs: JobRepository,
     private readonly leases: LeaseRepository,
@@ -49,6 +50,7 @@ export class SessionService {
     const record: SessionRecord = {
       id,
       kioskId: input.data.kioskId ?? null,
+      provider: this.provider.description,
       status: 'pending',
       stage: 'polling',
       userCode: authorization.userCode,
@@ -83,9 +85,9 @@ export class SessionService {
       throw new UpstreamError(`Webex asked this service to slow down; try again in ${Math.ceil(pausedMs / 1000)} s`);
     }
     try {
-      return await this.webex.authorize();
+      return await this.provider.authorize();
     } catch (err) {
-      if (!(err instanceof WebexRequestError)) throw err;
+      if (!(err instanceof ProviderRequestError)) throw err;
       if (err.retryAfterMs !== null) await this.pauses.pause(err.retryAfterMs);
       throw new UpstreamError(err.message, { cause: err });
     }
@@ -99,9 +101,12 @@ export class SessionService {
   async end(id: string): Promise<SessionView> {
     this.assertId(id);
     const now = this.clock.now();
+    // The tokens as they were when this call won the race: revoked below, deleted by the transition.
+    const ended: { sealedTokens: string | null } = { sealedTokens: null };
     const result = await this.store.transition(id, (cur) => {
       const status = cur.record.status === 'pending' ? 'cancelled' : cur.record.status === 'authorized' ? 'signed_out' : null;
       if (!status) return null;
+      ended.sealedTokens = cur.sealedTokens;
       const record = { ...cur.record, status, updatedAt: now } as SessionRecord;
       return { record, ttlMs: retentionMs(record, now) };
     });
@@ -113,8 +118,29 @@ export class SessionService {
         await this.jobs.cancel(QUEUE_NAMES.refresh, id);
       }
       this.logger.log({ sessionId: id, status: result.after.status }, 'sign-in ended by the kiosk');
+      if (ended.sealedTokens) void this.revokeQuietly(id, ended.sealedTokens);
     }
     return toView(result.after);
+  }
+
+  /**
+   * RFC 7009 at sign-out, where the provider has a revocation endpoint: the refresh token (which
+   * ends the whole grant at most providers), else the access token. Best effort and not awaited:
+   * our copy of the tokens is already deleted, and sign-out must never wait on the provider.
+   */
+  private async revokeQuietly(id: string, sealedTokens: string): Promise<void> {
+    try {
+      const tokens = JSON.parse(this.crypto.decrypt(sealedTokens, `tokens:${id}`)) as TokenSet;
+      const outcome = tokens.refreshToken
+        ? await this.provider.revoke(tokens.refreshToken, 'refresh_token')
+        : await this.provider.revoke(tokens.accessToken, 'access_token');
+      if (outcome !== 'unsupported') this.logger.log({ sessionId: id, outcome }, 'token revocation at sign-out');
+    } catch (err) {
+      this.logger.warn(
+        { sessionId: id, err: err instanceof Error ? err.name : 'unknown' },
+        'token revocation at sign-out failed',
+      );
+    }
   }
 
   async qrSvg(id: string): Promise<string> {

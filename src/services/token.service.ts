@@ -10,7 +10,7 @@ import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
-import { WebexClient } from '../repositories/webex.client';
+import { IdentityProvider } from '../repositories/identity-provider';
 import { PauseService } from './pause.service';
 import { SessionStore } from './session.store';
 
@@ -20,7 +20,8 @@ const LOCK_TTL_MS = 30_000;
 const RETRY_BASE_MS = 2_000;
 const RETRY_CAP_MS = 60_000;
 
-export type RefreshResult = 'refreshed' | 'ended' | 'retry' | 'busy';
+/** `unrefreshable`: the provider gave no refresh token; the access token lives until it expires. */
+export type RefreshResult = 'refreshed' | 'ended' | 'retry' | 'busy' | 'unrefreshable';
 
 /**
  * Token lifecycle: sealing tokens at rest, refreshing them ahead of expiry (a step job per
@@ -34,7 +35,7 @@ export class TokenService {
 
   constructor(
     private readonly store: SessionStore,
-    private readonly webex: WebexClient,
+    private readonly provider: IdentityProvider,
     private readonly crypto: CryptoRepository,
     private readonly jobs: JobRepository,
     private readonly pauses: PauseService,
@@ -75,6 +76,8 @@ export class TokenService {
     if (now < due) return { kind: 'later', at: this.refreshDueAt(stored.record, this.clock.random()) };
     const result = await this.refreshNow(id);
     if (result === 'ended') return { kind: 'done' };
+    // Nothing to refresh with: come back when the access token expires, and end the session then.
+    if (result === 'unrefreshable') return { kind: 'later', at: stored.record.accessExpiresAt ?? now };
     if (result === 'refreshed') {
       const fresh = await this.store.get(id);
       if (!fresh || fresh.record.status !== 'authorized') return { kind: 'done' };
@@ -99,6 +102,8 @@ export class TokenService {
         throw new ServiceUnavailableError('Webex asked this service to slow down; try again shortly');
       }
       const result = await this.refreshNow(id);
+      // Without a refresh token the current one is the best there is, until it expires.
+      if (result === 'unrefreshable') return { accessToken: tokens.accessToken, expiresAt: tokens.accessExpiresAt };
       if (result === 'ended') throw new NotFoundError('There is no live token for this session');
       if (result === 'retry') throw new ServiceUnavailableError('Webex could not refresh the token; try again shortly');
     }
@@ -115,7 +120,9 @@ export class TokenService {
     try {
       const stored = await this.store.get(id);
       if (!stored || !stored.sealedTokens || stored.record.status === 'signed_out') return 'ended';
-      const answer = await this.webex.refresh(this.open(id, stored.sealedTokens).refreshToken);
+      const { refreshToken } = this.open(id, stored.sealedTokens);
+      if (!refreshToken) return await this.endWithAccessToken(stored);
+      const answer = await this.provider.refresh(refreshToken);
       return await this.applyRefresh(stored, answer);
     } finally {
       await release();
@@ -162,6 +169,29 @@ export class TokenService {
       };
       return { record, ttlMs: retentionMs(record, now) };
     });
+    return 'ended';
+  }
+
+  /**
+   * A provider that issues no refresh token (no `offline_access`, or a policy that forbids it):
+   * the sign-in lasts exactly as long as its access token, then the kiosk is told it ended.
+   */
+  private async endWithAccessToken(stored: StoredSession): Promise<RefreshResult> {
+    const now = this.clock.now();
+    if (now < (stored.record.accessExpiresAt ?? now)) return 'unrefreshable';
+    const result = await this.store.transition(stored.record.id, (cur) => {
+      if (cur.record.status !== 'authorized') return null;
+      const record = {
+        ...cur.record,
+        status: 'expired' as const,
+        updatedAt: now,
+        error: { code: 'session_expired', message: 'The sign-in ended when its access token expired; please sign in again.' },
+      };
+      return { record, ttlMs: retentionMs(record, now), sealedTokens: null, sealedDeviceCode: null };
+    });
+    if (!result) return 'ended';
+    if (!result.changed) return 'unrefreshable'; // still in the profile stage: its own rules end it
+    this.logger.log({ sessionId: stored.record.id }, 'sign-in ended: access token expired, no refresh token');
     return 'ended';
   }
 

@@ -10,7 +10,13 @@ import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { PushRepository } from '../repositories/push.repository';
 import { SessionRepository, StoredSession } from '../repositories/session.repository';
-import { DeviceAuthorization, ProfileAnswer, WebexClient } from '../repositories/webex.client';
+import {
+  DeviceAuthorization,
+  IdentityProvider,
+  ProfileAnswer,
+  ProviderDescription,
+  RevokeOutcome,
+} from '../repositories/identity-provider';
 
 /**
  * Stateful in-memory stand-ins for the repositories, for unit specs of the services: they behave
@@ -101,23 +107,28 @@ export class FakeClock extends ClockRepository {
   }
 }
 
-/** Webex, scripted: answers are taken in order; `onPoll` runs while a poll is "on the wire". */
-export class FakeWebex {
+/** An identity provider, scripted: answers are taken in order; `onPoll` runs while a poll is "on the wire". */
+export class FakeWebex extends IdentityProvider {
+  description: ProviderDescription = { kind: 'webex', name: 'Webex' };
   readonly tokenAnswers: TokenAnswer[] = [];
   readonly refreshAnswers: TokenAnswer[] = [];
   readonly profileAnswers: ProfileAnswer[] = [];
+  /** What revocation answers; Webex has no revocation endpoint. */
+  revokeOutcome: RevokeOutcome = 'unsupported';
+  readonly revoked: Array<{ token: string; hint: string }> = [];
   polls = 0;
   onPoll: (() => Promise<void>) | null = null;
+  authorization: DeviceAuthorization = {
+    deviceCode: 'DEVICE-CODE-SECRET',
+    userCode: 'ABCD2345',
+    verificationUri: 'https://example.test/verify',
+    verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
+    expiresInS: 300,
+    intervalS: 2,
+  };
 
   authorize(): Promise<DeviceAuthorization> {
-    return Promise.resolve({
-      deviceCode: 'DEVICE-CODE-SECRET',
-      userCode: 'ABCD2345',
-      verificationUri: 'https://example.test/verify',
-      verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
-      expiresInS: 300,
-      intervalS: 2,
-    });
+    return Promise.resolve(this.authorization);
   }
 
   async pollToken(): Promise<TokenAnswer> {
@@ -132,6 +143,10 @@ export class FakeWebex {
   }
   getProfile(): Promise<ProfileAnswer> {
     return Promise.resolve(this.profileAnswers.shift() ?? { kind: 'ok', profile: PERSON });
+  }
+  revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<RevokeOutcome> {
+    if (this.revokeOutcome !== 'unsupported') this.revoked.push({ token, hint });
+    return Promise.resolve(this.revokeOutcome);
   }
 }
 
@@ -163,7 +178,13 @@ export class FakeLocks {
   }
 }
 
-export const PERSON: Profile = { id: 'person-1', displayName: 'Ada Lovelace', emails: ['ada@example.com'] };
+export const PERSON: Profile = {
+  id: 'person-1',
+  displayName: 'Ada Lovelace',
+  emails: ['ada@example.com'],
+  avatar: null,
+  orgId: null,
+};
 
 /** The fakes typed as what the services inject (they match structurally, minus private fields). */
 export function fakeRepositories(clock = new FakeClock()) {
@@ -188,7 +209,7 @@ export function fakeRepositories(clock = new FakeClock()) {
     as: {
       sessions: sessions as unknown as SessionRepository,
       push: push as unknown as PushRepository,
-      webex: webex as unknown as WebexClient,
+      webex: webex as IdentityProvider,
       jobs: jobs as unknown as JobRepository,
       locks: locks as unknown as LockRepository,
       leases: leases as unknown as LeaseRepository,
