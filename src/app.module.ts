@@ -11,6 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
 import { loggerOptions } from './config/logger.options';
+import { EnrollmentController } from './controllers/enrollment.controller';
 import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
@@ -20,21 +21,31 @@ import { FleetGateway } from './gateways/fleet.gateway';
 import { SessionGateway } from './gateways/session.gateway';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { basicAuth } from './http/basic-auth.middleware';
+import { ClientPages } from './http/client-pages';
+import { KioskGuard } from './http/kiosk.guard';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { KioskRepository } from './repositories/kiosk.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { PushRepository } from './repositories/push.repository';
+import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
+import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
 import { WebexClient } from './repositories/webex.client';
+import { EnrollmentService } from './services/enrollment.service';
 import { FleetAuthService } from './services/fleet-auth.service';
 import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
+import { KioskAccessService } from './services/kiosk-access.service';
+import { KioskCredentialService } from './services/kiosk-credential.service';
+import { KioskSessionService } from './services/kiosk-session.service';
+import { LimitsService } from './services/limits.service';
 import { MetricsService } from './services/metrics.service';
 import { PollService } from './services/poll.service';
 import { ProfileService } from './services/profile.service';
@@ -61,6 +72,13 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
+    { provide: KioskRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new KioskRepository(r, prefix) },
+    { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new RateLimitRepository(r, prefix) },
+    {
+      provide: SocketLeaseRepository,
+      inject: [REDIS_COMMAND],
+      useFactory: (r: Redis) => new SocketLeaseRepository(r, prefix),
+    },
     { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
     { provide: ClockRepository, useClass: ClockRepository },
     { provide: MetricsRepository, useClass: MetricsRepository },
@@ -91,8 +109,19 @@ const SERVICES: Type[] = [
   PollService,
   IntegratorService,
   MetricsService,
+  LimitsService,
 ];
-const API_SERVICES: Type[] = [SessionGateway, FleetGateway, FleetService, FleetAuthService];
+const API_SERVICES: Type[] = [
+  SessionGateway,
+  FleetGateway,
+  FleetService,
+  FleetAuthService,
+  KioskCredentialService,
+  KioskAccessService,
+  KioskSessionService,
+  EnrollmentService,
+  KioskGuard,
+];
 
 /** bull-board over both queues at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set. */
 function queueDashboard(config: AppConfig): DynamicModule[] {
@@ -125,11 +154,19 @@ export class AppModule {
         BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
         ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],
-      controllers: api ? [SessionController, TokenController, HealthController, MetricsController, FleetController] : [],
+      controllers: api
+        ? [SessionController, TokenController, HealthController, MetricsController, FleetController, EnrollmentController]
+        : [],
       providers: [
         ...repositoryProviders(config, redis),
         ...SERVICES,
-        ...(api ? [...API_SERVICES, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
+        ...(api
+          ? [
+              ...API_SERVICES,
+              { provide: ClientPages, useValue: new ClientPages() },
+              { provide: APP_FILTER, useClass: ApiExceptionFilter },
+            ]
+          : []),
         ...(worker ? [WorkerRunner] : []),
       ],
       exports: [REDIS_FACTORY, REDIS_COMMAND],

@@ -18,6 +18,8 @@ interface ClientToServer {
 
 export interface LiveHandlers {
   connected(): void;
+  /** The handshake was refused because this kiosk is not enrolled (or was revoked). */
+  refused(): void;
   disconnected(): void;
   update(view: SessionView): void;
   ack(id: string, ack: WatchAck): void;
@@ -53,6 +55,7 @@ export function connectLive(h: LiveHandlers): Live {
   });
   socket.on('connect_error', (err) => {
     h.disconnected();
+    if (err.message === 'kiosk_not_enrolled') h.refused();
     keepTrying(err);
   });
   socket.on('session:update', (payload) => {

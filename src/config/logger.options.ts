@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { clientAddressResolver } from '../http/client-address';
 import { AppConfig } from './config.schema';
 
 /**
@@ -37,6 +38,8 @@ function prettyAvailable(): boolean {
 
 export function loggerOptions(config: AppConfig): Params {
   const pretty = config.nodeEnv === 'development' && prettyAvailable();
+  // Who sent a request (TRUST_PROXY honoured, as for rate limits): abuse is traced by address.
+  const clientAddress = clientAddressResolver(config.security.trustProxy);
   return {
     pinoHttp: {
       level: config.logLevel,
@@ -50,7 +53,7 @@ export function loggerOptions(config: AppConfig): Params {
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
       customProps: (req) => {
         const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
-        return match ? { sessionId: match[1] } : {};
+        return { clientAddress: clientAddress(req), ...(match ? { sessionId: match[1] } : {}) };
       },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -72,6 +72,15 @@ export class JobRepository {
     return Math.max(0, await this.queues[QUEUE_NAMES.poll].getRateLimitTtl(Number.MAX_SAFE_INTEGER));
   }
 
+  /**
+   * Sign-ins waiting for the person (each one polls Webex): the fleet-wide ceiling counts these.
+   * The one place that knows how pending sign-ins are held, so it can move with the poll path.
+   */
+  async pendingSignIns(): Promise<number> {
+    const counts = await this.queues[QUEUE_NAMES.poll].getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  }
+
   async counts(queue: QueueName): Promise<Record<string, number>> {
     return this.queues[queue].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
   }

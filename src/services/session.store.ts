@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SessionRecord, toView } from '../domain/session';
+import { wipeProfileIfEnded } from '../domain/session-end';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { PushRepository } from '../repositories/push.repository';
 import { SessionChange, SessionRepository, StoredSession } from '../repositories/session.repository';
@@ -47,7 +48,8 @@ export class SessionStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       current ??= await this.sessions.get(id);
       if (!current) return null;
-      const change = transition(current);
+      const decided = transition(current);
+      const change = decided && { ...decided, record: wipeProfileIfEnded(decided.record) };
       if (!change) return { before: current.record, after: current.record, changed: false, stored: current };
       const result = await this.sessions.update(id, current.rev, change);
       if (result === 'missing') return null;
