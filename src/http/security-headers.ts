@@ -80,15 +80,27 @@ export function bullBoardPage(config: AppConfig): RequestHandler {
   };
 }
 
+/**
+ * `<style>` elements bull-board's own scripts render (pinned @bull-board/ui 9.10.1): the Redis logo's
+ * SVG styles and base-ui's scrollbar rule. The Chromium test of the dashboard fails on any other.
+ */
+const BULL_BOARD_SCRIPT_STYLES = [
+  "'sha256-r2N1TB/gHbBtBZFKg7ejmq1acVSREzucTAEw6ga4hoU='",
+  "'sha256-kLmvWqfziFavKtqHqRsb90f006UAK2Dmd0It5Iz2KFA='",
+];
+
 export function withStyleHashes(directives: Directives, html: string): Directives {
   const inline = [
     ...[...html.matchAll(/\sstyle="([^"]*)"/gi)].map((m) => m[1]),
     ...[...html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => m[1]),
   ];
   const hashes = [...new Set(inline)].map(
-    (text) => `'sha256-${createHash('sha256').update(decodeEntities(text)).digest('base64')}'`,
+    (text) =>
+      `'sha256-${createHash('sha256')
+        .update(decodeEntities(text ?? ''))
+        .digest('base64')}'`,
   );
-  return hashes.length === 0 ? directives : { ...directives, 'style-src': ["'self'", "'unsafe-hashes'", ...hashes] };
+  return { ...directives, 'style-src': ["'self'", "'unsafe-hashes'", ...hashes, ...BULL_BOARD_SCRIPT_STYLES] };
 }
 
 /** Attribute values are hashed as the browser sees them, after entity decoding. */
