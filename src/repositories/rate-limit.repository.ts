@@ -40,11 +40,11 @@ export class RedisWindow {
     }
   }
 
-  /** Without using a point: is `key` refused right now? */
+  /** Without using a point: has `key` used up its window (or is it blocked)? */
   async peek(key: string): Promise<Verdict> {
     try {
       const res = await this.limiter.get(key);
-      if (!res || res.consumedPoints <= this.limiter.points)
+      if (!res || res.consumedPoints < this.limiter.points)
         return { allowed: true, retryAfterMs: 0, used: res?.consumedPoints ?? 0 };
       return { allowed: false, retryAfterMs: res.msBeforeNext, used: res.consumedPoints };
     } catch (err) {

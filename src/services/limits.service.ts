@@ -80,8 +80,7 @@ export class LimitsService {
   async authFailed(kind: AuthKind, address: string): Promise<void> {
     const verdict = await this.authFailures.consume(`${kind}:${address}`);
     if (!verdict.allowed) throw tooManyFailures(verdict.retryAfterMs);
-    const delayMs = Math.min(verdict.used * AUTH_DELAY_STEP_MS, AUTH_DELAY_CAP_MS);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await new Promise((resolve) => setTimeout(resolve, failureDelayMs(verdict.used)));
   }
 
   /** A Socket.IO connection from `address` may open unless the address holds its cap. */
@@ -93,6 +92,11 @@ export class LimitsService {
   async socketClosed(address: string, socketId: string): Promise<void> {
     await this.leases.release(address, socketId);
   }
+}
+
+/** The answer to the n-th failed authentication in a window comes n × 100 ms late (at most 2 s). */
+export function failureDelayMs(failures: number): number {
+  return Math.min(Math.max(failures, 0) * AUTH_DELAY_STEP_MS, AUTH_DELAY_CAP_MS);
 }
 
 function tooManyFailures(retryAfterMs: number): RateLimitedError {
