@@ -81,7 +81,7 @@ describe('kiosk enrollment and session ownership', () => {
     // Used once: the same link is refused the second time.
     const again = await call(t.service.url, 'POST', '/api/enrollment', { body: { token } });
     expect(again).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    const secret = setCookie.split(';')[0]!.split('~')[3]!;
+    const secret = setCookie.split(';')[0].split('~')[3];
     const dump = await dumpRedis(t.redis.url);
     expect(dump).not.toContain(token);
     expect(dump).not.toContain(secret);
@@ -196,7 +196,7 @@ describe('kiosk enrollment and session ownership', () => {
       headers: { authorization: OPS },
     });
     expect(listed.body.kiosks.map((k) => k.kioskId)).toContain('lobby-6');
-    expect(JSON.stringify(listed.body)).not.toContain(kiosk.cookie.split('~')[3]!);
+    expect(JSON.stringify(listed.body)).not.toContain(kiosk.cookie.split('~')[3]);
 
     const revoked = await call(t.service.url, 'POST', '/admin/kiosks/revocations', {
       body: { kioskId: 'lobby-6' },

@@ -42,7 +42,7 @@ describe('abuse limits across two API processes', () => {
     redis?.stop();
   });
 
-  const api = (i: number) => apis[i % 2]!.url;
+  const api = (i: number) => apis[i % 2].url;
   const from = (address: string, headers: Record<string, string> = {}) => ({ 'x-forwarded-for': address, ...headers });
 
   function create(i: number, address: string, body: unknown = {}): Promise<Answer<SessionView>> {
@@ -63,7 +63,7 @@ describe('abuse limits across two API processes', () => {
     const answers: Array<Answer<SessionView>> = [];
     for (let i = 0; i < 6; i++) answers.push(await create(i, '198.51.100.1'));
     expect(answers.slice(0, 5).map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
-    expectRateLimited(answers[5]!);
+    expectRateLimited(answers[5]);
     // Another address is not affected.
     const other = await create(0, '198.51.100.2');
     expect(other.status).toBe(201);
@@ -74,12 +74,12 @@ describe('abuse limits across two API processes', () => {
     const answers: Array<Answer<SessionView>> = [];
     for (let i = 0; i < 4; i++) answers.push(await create(i, '198.51.100.3', { kioskId: 'busy-kiosk' }));
     expect(answers.slice(0, 3).map((a) => a.status)).toEqual([201, 201, 201]);
-    expectRateLimited(answers[3]!);
+    expectRateLimited(answers[3]);
     // Without enrollment a kiosk id is only a claim: naming it from another address neither spends
     // nor is refused by this kiosk's budget, and cannot cancel its sign-in.
     const elsewhere = await create(1, '198.51.100.4', { kioskId: 'busy-kiosk' });
     expect(elsewhere.status).toBe(201);
-    const kept = await call<SessionView>(api(0), 'GET', `/api/sessions/${answers[2]!.body.id}`);
+    const kept = await call<SessionView>(api(0), 'GET', `/api/sessions/${answers[2].body.id}`);
     expect(kept.body.status).toBe('pending');
     await cancelAll([...answers, elsewhere]);
   });
@@ -88,8 +88,8 @@ describe('abuse limits across two API processes', () => {
     const answers: Array<Answer<SessionView>> = [];
     for (let i = 0; i < 7; i++) answers.push(await create(i, `203.0.113.${10 + i}`));
     expect(answers.slice(0, 6).map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
-    expectRateLimited(answers[6]!);
-    expect((answers[6]!.body as unknown as { error: { message: string } }).error.message).toMatch(/fleet/);
+    expectRateLimited(answers[6]);
+    expect((answers[6].body as unknown as { error: { message: string } }).error.message).toMatch(/fleet/);
     await cancelAll(answers);
     // Cancelled sign-ins no longer count.
     await expect.poll(async () => (await create(0, '203.0.113.99')).status, { timeout: 10_000 }).toBe(201);
@@ -166,13 +166,13 @@ describe('abuse limits across two API processes', () => {
     const sessions = await Promise.all([1, 2, 3].map((n) => create(n, `198.51.100.${40 + n}`)));
     const socket = await connectSocket(api(0), from('192.0.2.90'));
     try {
-      expect(await watch(socket, sessions[0]!.body.id)).toMatchObject({ ok: true });
-      expect(await watch(socket, sessions[1]!.body.id)).toMatchObject({ ok: true });
+      expect(await watch(socket, sessions[0].body.id)).toMatchObject({ ok: true });
+      expect(await watch(socket, sessions[1].body.id)).toMatchObject({ ok: true });
       // Watching one again is not another watch.
-      expect(await watch(socket, sessions[1]!.body.id)).toMatchObject({ ok: true });
-      expect(await watch(socket, sessions[2]!.body.id)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
-      socket.emit('session:unwatch', { id: sessions[0]!.body.id });
-      expect(await watch(socket, sessions[2]!.body.id)).toMatchObject({ ok: true });
+      expect(await watch(socket, sessions[1].body.id)).toMatchObject({ ok: true });
+      expect(await watch(socket, sessions[2].body.id)).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      socket.emit('session:unwatch', { id: sessions[0].body.id });
+      expect(await watch(socket, sessions[2].body.id)).toMatchObject({ ok: true });
     } finally {
       socket.close();
       await cancelAll(sessions);

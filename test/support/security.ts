@@ -49,7 +49,7 @@ export async function enrolledKiosk(base: string, kioskId: string): Promise<Enro
   const answer = await call(base, 'POST', '/api/enrollment', { body: { token } });
   if (answer.status !== 200) throw new Error(`redeem answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   const setCookie = answer.headers.get('set-cookie') ?? '';
-  return new EnrolledKiosk(base, kioskId, setCookie.split(';')[0]!, setCookie);
+  return new EnrolledKiosk(base, kioskId, setCookie.split(';')[0], setCookie);
 }
 
 export class EnrolledKiosk {
@@ -79,7 +79,12 @@ export class EnrolledKiosk {
 
 /** A Socket.IO connection with extra handshake headers; rejects with the refusal's message. */
 export function connectSocket(base: string, headers: Record<string, string> = {}, namespace = ''): Promise<Socket> {
-  const socket = io(`${base}${namespace}`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: headers });
+  const socket = io(`${base}${namespace}`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: headers,
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
