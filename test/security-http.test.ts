@@ -71,8 +71,8 @@ describe('HTTP hardening in production', () => {
       expect(scripts.length, path).toBeGreaterThan(0);
       for (const [, attrs, body] of scripts) {
         // A script either loads a file, or is data the browser never runs (bull-board's JSON config).
-        expect(/\bsrc=/.test(attrs!) || /type="application\/json"/.test(attrs!), `${path}: ${attrs}`).toBe(true);
-        if (/\bsrc=/.test(attrs!)) expect(body!.trim()).toBe('');
+        expect(/\bsrc=/.test(attrs) || /type="application\/json"/.test(attrs), `${path}: ${attrs}`).toBe(true);
+        if (/\bsrc=/.test(attrs)) expect(body.trim()).toBe('');
       }
       expect(html).not.toContain('fonts.googleapis.com');
     }
