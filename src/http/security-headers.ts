@@ -7,15 +7,17 @@ type Directives = Record<string, string[]>;
 
 /**
  * The service's own pages (kiosk, enrollment, fleet view) are Vite builds: scripts and styles
- * from files only, nothing inline. Images may come from the person's Webex avatar (https) and
- * the QR codes (data:). Nothing may frame any page (clickjacking an operator or a kiosk).
+ * from files only, nothing inline. Images may come from the person's Webex avatar and the
+ * enrollment QR code (data:). Nothing may frame any page (clickjacking an operator or a kiosk).
  */
 export function strictDirectives(https: boolean): Directives {
   return {
     'default-src': ["'self'"],
     'script-src': ["'self'"],
     'style-src': ["'self'"],
-    'img-src': ["'self'", 'data:', 'https:'],
+    // Avatars come from Webex's CDN (https); a service run over plain http (demo, tests with the
+    // simulator elsewhere) may show http ones too, which mixes nothing on an http page.
+    'img-src': ["'self'", 'data:', 'https:', ...(https ? [] : ['http:'])],
     'font-src': ["'self'"],
     // 'self' covers the page's own WebSocket (CSP Level 3 matches ws/wss of the same host).
     'connect-src': ["'self'"],

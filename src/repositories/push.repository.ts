@@ -22,6 +22,10 @@ export class PushRepository {
     this.fleet.to(FLEET_ROOM).emit('fleet:session', view);
   }
 
+  kiosksChanged(): void {
+    this.fleet.to(FLEET_ROOM).emit('fleet:kiosks-changed');
+  }
+
   /** Closes every connection of a kiosk, on whichever API process it is (revoked or re-enrolled). */
   disconnectKiosk(kioskId: string): void {
     this.kiosks.in(kioskRoom(kioskId)).disconnectSockets(true);

@@ -68,6 +68,7 @@ export class EnrollmentService {
     const replaced = await this.kiosks.get(kioskId);
     await this.kiosks.save(issued.record);
     if (replaced) this.push.disconnectKiosk(kioskId);
+    this.push.kiosksChanged();
     this.logger.log({ kioskId, credentialId: issued.record.credentialId }, 'kiosk enrolled');
     return { kioskId, credential: issued.value };
   }
@@ -82,6 +83,7 @@ export class EnrollmentService {
     const { kioskId } = parse(kioskIdBody, body);
     if (!(await this.kiosks.remove(kioskId))) throw new NotFoundError('No such enrolled kiosk');
     this.push.disconnectKiosk(kioskId);
+    this.push.kiosksChanged();
     const sessionsEnded = await this.sessions.endAllOf(kioskId);
     this.logger.log({ kioskId, sessionsEnded }, 'kiosk revoked');
     return { kioskId, sessionsEnded };

@@ -72,6 +72,8 @@ socket.on('fleet:session', (payload: unknown) => {
   }
 });
 
+socket.on('fleet:kiosks-changed', loadKiosks);
+
 setUpEnrollForm(loadKiosks);
 setInterval(() => tick(sessions, Date.now()), 1000);
 render(sessions, Date.now());
