@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Caller } from '../domain/kiosk';
 import { SessionView } from '../domain/session';
@@ -41,8 +41,10 @@ export class SessionController {
   }
 
   @Get(':id/qr.svg')
-  @Header('content-type', 'image/svg+xml')
-  qr(@Param('id') id: string, @KioskCaller() caller: Caller): Promise<string> {
-    return this.sessions.qrSvg(id, caller);
+  async qr(@Param('id') id: string, @KioskCaller() caller: Caller, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const svg = await this.sessions.qrSvg(id, caller);
+    // Set here, not by decorator: an error answer must stay JSON, not be labelled an image.
+    res.type('image/svg+xml');
+    return svg;
   }
 }
