@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../../src/domain/session';
 import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from '../support/processes';
-import { DASHBOARD_VIEWPORT, launchBrowser, OPS_CREDENTIALS, PORTRAIT, screenshot } from './browser';
+import { DASHBOARD_VIEWPORT, imageLoaded, launchBrowser, OPS_CREDENTIALS, PORTRAIT, screenshot } from './browser';
 
 interface Violation {
   page: string;
@@ -76,7 +76,7 @@ describe('kiosk enrollment in Chromium', () => {
     await fleet.getByTestId('enroll-link').waitFor({ state: 'visible' });
     const link = (await fleet.getByTestId('enroll-url').getAttribute('href'))!;
     expect(link).toMatch(/\/enroll#[\w-]{43}$/);
-    await fleet.waitForFunction(`document.querySelector('[data-testid="enroll-qr"]').naturalWidth > 0`);
+    await imageLoaded(fleet, 'enroll-qr');
     await screenshot(fleet, 'fleet-enroll-link');
 
     // Opened on the kiosk, the link enrolls it and lands on the kiosk page, now connected.
@@ -97,7 +97,7 @@ describe('kiosk enrollment in Chromium', () => {
     expect(await kiosk.getByTestId('phishing-note').textContent()).toMatch(
       /only enter this code if you are standing at this kiosk/i,
     );
-    await kiosk.waitForFunction(`document.querySelector('[data-testid="qr"]').naturalWidth > 0`);
+    await imageLoaded(kiosk, 'qr');
     await sim.control.approve(session.userCode, 'Mae Jemison');
     await screenOf(kiosk, 'signed-in');
     expect(await kiosk.getByTestId('profile-name').textContent()).toBe('Mae Jemison');
