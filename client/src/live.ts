@@ -51,7 +51,10 @@ export function connectLive(h: LiveHandlers): Live {
   socket.on('connect', () => h.connected());
   socket.on('disconnect', (reason) => {
     h.disconnected();
-    keepTrying(reason);
+    // Closed by the server (this kiosk revoked or enrolled anew, or the service stopping): ask again at
+    // once, so a refusal shows without delay; a refused handshake then waits RETRY_MS between tries.
+    if (reason === 'io server disconnect') socket.connect();
+    else keepTrying(reason);
   });
   socket.on('connect_error', (err) => {
     h.disconnected();
