@@ -76,6 +76,12 @@ async function startServices(w: WorkloadOptions, redisUrl: string, simUrl: strin
     DASHBOARD_USER: 'bench',
     DASHBOARD_PASSWORD: randomBytes(12).toString('base64url'),
     WORKER_CONCURRENCY: String(w.workerConcurrency),
+    // Issue #12 defaults that a load test must step around: its kiosks are not enrolled, it scrapes
+    // /metrics, and thousands of sign-ins and sockets come from one address (127.0.0.1).
+    KIOSK_ENROLLMENT: 'open',
+    METRICS_PUBLIC: 'true',
+    LIMIT_EXEMPT_ADDRESSES: '127.0.0.1',
+    LIMIT_PENDING_SIGNINS: String(Math.max(5_000, w.signing * 2)),
   };
   const profDir = join(RESULTS_DIR, 'profiles');
   if (w.cpuProf) mkdirSync(profDir, { recursive: true });

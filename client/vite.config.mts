@@ -4,7 +4,9 @@ import { defineConfig } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// The kiosk page. `npm run build` puts it in dist/client, which the service serves at `/`.
+// Three pages, built to dist/client: the kiosk page (served at `/`), the enrollment page (served
+// at `/enroll`) and the fleet view (admin/kiosks.html, served at `/admin/kiosks` behind Basic
+// auth). Scripts and styles go to files only: the Content-Security-Policy allows nothing inline.
 export default defineConfig({
   root: here,
   base: '/',
@@ -14,10 +16,21 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     reportCompressedSize: true,
+    // No inlined assets as data: URLs in scripts or styles; everything is a file from 'self'.
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      input: {
+        kiosk: path.resolve(here, 'index.html'),
+        enroll: path.resolve(here, 'enroll.html'),
+        fleet: path.resolve(here, 'admin/kiosks.html'),
+      },
+    },
   },
   server: {
     proxy: {
       '/api': 'http://localhost:3000',
+      '/admin': 'http://localhost:3000',
       '/socket.io': { target: 'ws://localhost:3000', ws: true },
     },
   },

@@ -11,6 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
 import { loggerOptions } from './config/logger.options';
+import { EnrollmentController } from './controllers/enrollment.controller';
 import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
@@ -21,13 +22,16 @@ import { FleetGateway } from './gateways/fleet.gateway';
 import { SessionGateway } from './gateways/session.gateway';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { basicAuth } from './http/basic-auth.middleware';
+import { ClientPages } from './http/client-pages';
+import { KioskGuard } from './http/kiosk.guard';
 import { PollScheduler } from './processors/poll.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
-import { CryptoRepository } from './repositories/crypto.repository';
 import { ControlRepository } from './repositories/control.repository';
+import { CryptoRepository } from './repositories/crypto.repository';
 import { IdentityProvider } from './repositories/identity-provider';
 import { EVENT_STREAM_MAX_LEN, JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { KioskRepository } from './repositories/kiosk.repository';
 import { LeaseRepository } from './repositories/lease.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
@@ -35,14 +39,21 @@ import { MetricsRepository } from './repositories/metrics.repository';
 import { OidcClient } from './repositories/oidc.client';
 import { ProviderHttp } from './repositories/provider-http';
 import { PushRepository } from './repositories/push.repository';
+import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
+import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
 import { WebexClient } from './repositories/webex.client';
 import { DeadlineService } from './services/deadline.service';
+import { EnrollmentService } from './services/enrollment.service';
 import { FleetAuthService } from './services/fleet-auth.service';
 import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
+import { KioskAccessService } from './services/kiosk-access.service';
+import { KioskCredentialService } from './services/kiosk-credential.service';
+import { KioskSessionService } from './services/kiosk-session.service';
+import { LimitsService } from './services/limits.service';
 import { MetricsService } from './services/metrics.service';
 import { PauseService } from './services/pause.service';
 import { PollService } from './services/poll.service';
@@ -72,6 +83,13 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
+    { provide: KioskRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new KioskRepository(r, prefix) },
+    { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new RateLimitRepository(r, prefix) },
+    {
+      provide: SocketLeaseRepository,
+      inject: [REDIS_COMMAND],
+      useFactory: (r: Redis) => new SocketLeaseRepository(r, prefix),
+    },
     { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
     { provide: ClockRepository, useClass: ClockRepository },
     { provide: MetricsRepository, useClass: MetricsRepository },
@@ -114,8 +132,19 @@ const SERVICES: Type[] = [
   PollService,
   IntegratorService,
   MetricsService,
+  LimitsService,
 ];
-const API_SERVICES: Type[] = [SessionGateway, FleetGateway, FleetService, FleetAuthService];
+const API_SERVICES: Type[] = [
+  SessionGateway,
+  FleetGateway,
+  FleetService,
+  FleetAuthService,
+  KioskCredentialService,
+  KioskAccessService,
+  KioskSessionService,
+  EnrollmentService,
+  KioskGuard,
+];
 
 /** bull-board over both queues at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set. */
 function queueDashboard(config: AppConfig): DynamicModule[] {
@@ -153,12 +182,26 @@ export class AppModule {
         ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
       ],
       controllers: api
-        ? [SessionController, TokenController, HealthController, MetricsController, FleetController, ProviderController]
+        ? [
+            SessionController,
+            TokenController,
+            HealthController,
+            MetricsController,
+            FleetController,
+            ProviderController,
+            EnrollmentController,
+          ]
         : [],
       providers: [
         ...repositoryProviders(config, redis),
         ...SERVICES,
-        ...(api ? [...API_SERVICES, { provide: APP_FILTER, useClass: ApiExceptionFilter }] : []),
+        ...(api
+          ? [
+              ...API_SERVICES,
+              { provide: ClientPages, useValue: new ClientPages() },
+              { provide: APP_FILTER, useClass: ApiExceptionFilter },
+            ]
+          : []),
         ...(worker ? [WorkerRunner, PollScheduler] : []),
       ],
       exports: [REDIS_FACTORY, REDIS_COMMAND],

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,14 +10,11 @@ import { AppConfig } from './config/config.schema';
 import { resolveProvider } from './config/provider.resolver';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
-import { basicAuth } from './http/basic-auth.middleware';
-import { apiBodyParser } from './http/body-parser.middleware';
+import { CLIENT_DIR } from './http/client-pages';
+import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
 import { createWebexSimulator } from './simulator/webex-simulator';
 import { LifecycleLogger } from './startup/lifecycle.logger';
-
-/** Where the built kiosk page lives (`npm run build` puts it there). */
-const CLIENT_DIR = join(__dirname, '..', 'client');
 
 async function main(): Promise<void> {
   const config = await readConfigOrExit();
@@ -43,17 +39,17 @@ async function startWorker(module: DynamicModule): Promise<INestApplicationConte
 async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisFactory): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  app.use('/api', ...apiBodyParser());
-  app.use('/admin', basicAuth(config.dashboard.user, config.dashboard.password));
+  applyHttpSecurity(app, config);
   if (config.webex.simulated) {
     const sim = createWebexSimulator({ publicBaseUrl: `${config.http.publicUrl}/sim` });
     app.use('/sim', sim.app);
   }
   if (existsSync(CLIENT_DIR)) app.useStaticAssets(CLIENT_DIR, { index: 'index.html', maxAge: 0 });
   app.useWebSocketAdapter(
-    new RedisIoAdapter(app, redis.command('socket.io-pub'), redis.blocking('socket.io-sub'), `${keyPrefix(config)}:socket.io`),
+    new RedisIoAdapter(app, redis.command('socket.io-pub'), redis.blocking('socket.io-sub'), {
+      channelKey: `${keyPrefix(config)}:socket.io`,
+      allowedOrigins: config.security.socketOrigins,
+    }),
   );
   await app.listen(config.http.port, config.http.host);
   return app;

@@ -43,10 +43,13 @@ describe('bad input', () => {
     expect(answer.body.error.code).toBe('unsupported_media_type');
   });
 
-  it('accepts an empty body and a missing kioskId', async () => {
-    const res = await fetch(`${t.service.url}/api/sessions`, { method: 'POST' });
-    expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ kioskId: null, status: 'pending' });
+  it('refuses a body-less POST (a cross-site form can send one) and accepts {} without a kioskId', async () => {
+    const bodyless = await fetch(`${t.service.url}/api/sessions`, { method: 'POST' });
+    expect(bodyless.status).toBe(415);
+    expect(await bodyless.json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    const answer = await post('{}');
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ kioskId: null, status: 'pending' });
   });
 
   it.each(['GET', 'DELETE'])('answers 404 JSON for %s of an unknown session', async (method) => {

@@ -149,7 +149,8 @@ describe('operations', () => {
   it('finishes a SIGTERM cleanly (exit 0) and the other worker completes the sign-ins', async () => {
     const kiosk = await KioskSocket.connect(api.url);
     try {
-      const sessions = await Promise.all([1, 2, 3, 4].map(() => createSession(api.url)));
+      // Four kiosks: one kiosk holds at most one pending sign-in (a newer one cancels the older).
+      const sessions = await Promise.all([1, 2, 3, 4].map((n) => createSession(api.url, { kioskId: `term-${n}` })));
       for (const s of sessions) await kiosk.watch({ id: s.id });
       // Both workers are polling now; stop one while polls are in flight.
       await expect

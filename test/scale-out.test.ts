@@ -74,7 +74,12 @@ describe('scale-out and fault tolerance', () => {
     try {
       await expect.poll(async () => (await fetch(`${apis[0].url}/readyz`)).status, { timeout: 15_000 }).toBe(503);
       // A kiosk asking meanwhile gets a clear, retryable error, not a hang or a stack trace.
-      const res = await fetch(`${apis[0].url}/api/sessions`, { method: 'POST', signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${apis[0].url}/api/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+        signal: AbortSignal.timeout(15_000),
+      });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
     } finally {
@@ -94,7 +99,11 @@ describe('scale-out and fault tolerance', () => {
       .then(async () => (await pollsOf(sessions)).find((p) => p.outcome === 'rate_limited')!);
     // The pause binds the client id everywhere: no new sign-in is started with Webex meanwhile.
     const authorizations = (await sim.control.stats()).authorizations;
-    const refused = await fetch(`${apis[1].url}/api/sessions`, { method: 'POST' });
+    const refused = await fetch(`${apis[1].url}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(502);
     expect(await refused.json()).toMatchObject({ error: { code: 'upstream_error' } });
     expect((await sim.control.stats()).authorizations).toBe(authorizations);

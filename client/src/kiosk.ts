@@ -7,10 +7,10 @@
 import type { KioskConfig } from './config';
 import type { SessionStatus, SessionView, WatchAck } from './session';
 
-export type Screen = 'idle' | 'signing-in' | 'signed-in' | 'denied' | 'expired' | 'failed' | 'error';
+export type Screen = 'idle' | 'signing-in' | 'signed-in' | 'denied' | 'expired' | 'failed' | 'error' | 'not-enrolled';
 type Terminal = 'denied' | 'expired' | 'failed';
 
-export type CreateFailure = 'upstream' | 'network' | 'other';
+export type CreateFailure = 'upstream' | 'network' | 'busy' | 'other' | 'not-enrolled';
 
 export type KioskEvent =
   /** "Sign in with Webex" or "Try again" pressed. */
@@ -24,6 +24,8 @@ export type KioskEvent =
   /** Leave a denied / expired / failed / error screen without trying again. */
   | { type: 'reset' }
   | { type: 'connected' }
+  /** The service refused this kiosk: `KIOSK_ENROLLMENT=required` and no valid credential (or revoked). */
+  | { type: 'not-enrolled' }
   | { type: 'disconnected' }
   /** Pointer, keyboard or touch input anywhere on the page. */
   | { type: 'activity' }
@@ -64,7 +66,9 @@ export const MESSAGES = {
   failed: 'Something went wrong while signing in.',
   upstream: 'The sign-in service is not answering right now.',
   network: 'This kiosk cannot reach the sign-in service right now.',
+  busy: 'Too many sign-ins are starting right now. Please try again in a moment.',
   other: 'Sign-in could not be started.',
+  notEnrolled: 'An operator has to enroll this kiosk before anyone can sign in here.',
 } as const;
 
 export const NOTICES = {
@@ -87,6 +91,18 @@ export function initialState(now: number): KioskState {
     skewMs: 0,
     message: '',
     notice: '',
+  };
+}
+
+/**
+ * Refused as not enrolled: whatever was on screen is gone (the service will not serve it to this
+ * kiosk any more), and the screen stays until a connection succeeds again.
+ */
+function notEnrolled(s: KioskState, now: number): Step {
+  const id = isLive(s.screen) ? s.session?.id : undefined;
+  return {
+    state: { ...s, screen: 'not-enrolled', session: null, busy: false, since: now, message: MESSAGES.notEnrolled, notice: '' },
+    effects: id ? [{ type: 'unwatch', id }] : [],
   };
 }
 
@@ -229,6 +245,8 @@ function onTick(s: KioskState, now: number, cfg: KioskConfig): Step {
       return now - s.lastActivity >= cfg.idleMs ? leave(s, now, NOTICES.idle) : same;
     case 'idle':
       return s.notice !== '' && now - s.since >= cfg.returnMs ? { state: { ...s, notice: '' }, effects: [] } : same;
+    case 'not-enrolled':
+      return same; // stays until the kiosk is enrolled (the next connection succeeds)
     default:
       return now - s.since >= cfg.returnMs ? toIdle(s, now, '', []) : same;
   }
@@ -248,12 +266,14 @@ export function step(s: KioskState, e: KioskEvent, now: number, cfg: KioskConfig
       return onCreated(s, e.session, now);
     case 'create-failed':
       if (s.screen !== 'idle' || !s.busy) return same;
+      if (e.reason === 'not-enrolled') return notEnrolled(s, now);
       return { state: { ...s, screen: 'error', busy: false, since: now, message: MESSAGES[e.reason] }, effects: [] };
     case 'update':
       return applyIfCurrent(s, e.session, now);
     case 'ack':
       if (!isLive(s.screen) || s.session?.id !== e.id) return same;
       if (e.ack.ok) return applyIfCurrent(s, e.ack.session, now);
+      if (e.ack.error.code === 'kiosk_not_enrolled') return notEnrolled(s, now);
       // The server no longer knows the session (e.g. it was purged while we were offline).
       return e.ack.error.code === 'not_found' ? toIdle(s, now, '', []) : same;
     case 'cancel':
@@ -263,6 +283,9 @@ export function step(s: KioskState, e: KioskEvent, now: number, cfg: KioskConfig
     case 'reset':
       return isTerminal(s.screen) || s.screen === 'error' ? toIdle(s, now, '', []) : same;
     case 'connected': {
+      // Only an enrolled kiosk gets connected: a refusal shown earlier no longer holds.
+      if (s.screen === 'not-enrolled')
+        return { state: { ...s, screen: 'idle', online: true, connectedOnce: true, since: now, message: '' }, effects: [] };
       const state = { ...s, online: true, connectedOnce: true };
       // A reconnect may have missed updates: watching again answers with the current state.
       const id = s.session?.id;
@@ -270,6 +293,8 @@ export function step(s: KioskState, e: KioskEvent, now: number, cfg: KioskConfig
     }
     case 'disconnected':
       return s.online ? { state: { ...s, online: false }, effects: [] } : same;
+    case 'not-enrolled':
+      return notEnrolled(s, now);
     case 'activity':
       return s.screen === 'signed-in' ? { state: { ...s, lastActivity: now }, effects: [] } : same;
     case 'tick':

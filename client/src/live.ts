@@ -18,6 +18,8 @@ interface ClientToServer {
 
 export interface LiveHandlers {
   connected(): void;
+  /** The handshake was refused because this kiosk is not enrolled (or was revoked). */
+  refused(): void;
   disconnected(): void;
   update(view: SessionView): void;
   ack(id: string, ack: WatchAck): void;
@@ -49,10 +51,14 @@ export function connectLive(h: LiveHandlers): Live {
   socket.on('connect', () => h.connected());
   socket.on('disconnect', (reason) => {
     h.disconnected();
-    keepTrying(reason);
+    // Closed by the server (this kiosk revoked or enrolled anew, or the service stopping): ask again at
+    // once, so a refusal shows without delay; a refused handshake then waits RETRY_MS between tries.
+    if (reason === 'io server disconnect') socket.connect();
+    else keepTrying(reason);
   });
   socket.on('connect_error', (err) => {
     h.disconnected();
+    if (err.message === 'kiosk_not_enrolled') h.refused();
     keepTrying(err);
   });
   socket.on('session:update', (payload) => {

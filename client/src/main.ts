@@ -29,6 +29,8 @@ const view = createView(cfg, (action) => dispatch({ type: action }));
 function classify(err: unknown): CreateFailure {
   if (!(err instanceof ApiError)) return 'other';
   if (err.status === 0) return 'network';
+  if (err.code === 'kiosk_not_enrolled') return 'not-enrolled';
+  if (err.status === 429) return 'busy';
   return err.status === 502 || err.status === 503 || err.status === 504 ? 'upstream' : 'other';
 }
 
@@ -92,6 +94,7 @@ const live: Live = connectLive({
     loadProvider();
     dispatch({ type: 'connected' });
   },
+  refused: () => dispatch({ type: 'not-enrolled' }),
   disconnected: () => dispatch({ type: 'disconnected' }),
   update: (session) => dispatch({ type: 'update', session }),
   ack: (id, ack) => dispatch({ type: 'ack', id, ack }),

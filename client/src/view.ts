@@ -62,6 +62,7 @@ const TITLES: Record<Exclude<Screen, 'idle' | 'signing-in' | 'signed-in'>, strin
   expired: 'Code expired',
   failed: 'Sign-in failed',
   error: 'Sign-in unavailable',
+  'not-enrolled': 'This kiosk is not enrolled',
 };
 
 /** The elements whose text follows the clock, found again after each rebuild. */
@@ -108,6 +109,8 @@ function signingInScreen(v: SessionView, provider: string | null): Child[] {
     h('p', { class: 'uri', 'data-testid': 'verification-uri' }, v.verificationUri),
     h('p', {}, typed ? 'and type the code:' : 'and enter the code'),
     h('p', { class: 'code', 'data-testid': 'user-code' }, groupUserCode(v.userCode)),
+    // RFC 8628 §5.4: a code shown elsewhere (a phishing mail, a remote screen) must not be approved.
+    h('p', { class: 'phishing-note', 'data-testid': 'phishing-note' }, 'Only enter this code if you are standing at this kiosk.'),
     h(
       'p',
       { class: 'status', 'data-testid': 'status' },
@@ -160,8 +163,19 @@ function resultScreen(screen: keyof typeof TITLES, message: string): Child[] {
   ];
 }
 
+function notEnrolledScreen(message: string): Child[] {
+  return [
+    h('div', { class: 'icon', 'aria-hidden': 'true' }, '!'),
+    h('h1', { 'data-testid': 'not-enrolled' }, TITLES['not-enrolled']),
+    h('p', { class: 'message', 'data-testid': 'message' }, message),
+    h('p', { class: 'lead' }, 'Operators: use “Add kiosk” in the fleet view and open the link it gives on this kiosk.'),
+  ];
+}
+
 function build(s: KioskState, provider: string | null): Child[] {
   switch (s.screen) {
+    case 'not-enrolled':
+      return notEnrolledScreen(s.message);
     case 'idle':
       return idleScreen(s, provider);
     case 'signing-in':

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
-import { AppConfig, envSchema, ParsedEnv } from './config.schema';
+import { AppConfig, envSchema, ParsedEnv, SecurityConfig } from './config.schema';
 import { oidcConfig, oidcProblems } from './oidc.settings';
+import { bearerKeyProblem, dashboardPasswordProblem, demoClientSecretProblem, encryptionKeyProblem } from './secret-strength';
 
 /** Raised at boot with one human line per problem; `main.ts` prints them and exits non-zero. */
 export class ConfigError extends Error {
@@ -55,7 +56,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     }
     throw new ConfigError(problems);
   }
-  problems.push(...requiredInProduction(parsed.data), ...oidcProblems(parsed.data));
+  problems.push(...requiredInProduction(parsed.data), ...oidcProblems(parsed.data), ...weakSecretsInProduction(parsed.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
@@ -95,6 +96,39 @@ function requiredInProduction(e: ParsedEnv): string[] {
   return problems;
 }
 
+/** Production refuses weak, demo or example secrets: one line per problem, as for missing ones. */
+function weakSecretsInProduction(e: ParsedEnv): string[] {
+  if (e.NODE_ENV !== 'production') return [];
+  const checks: Array<[string, string | null]> = [
+    ['DASHBOARD_PASSWORD', e.DASHBOARD_PASSWORD ? dashboardPasswordProblem(e.DASHBOARD_PASSWORD, e.DASHBOARD_USER ?? '') : null],
+    ['INTEGRATOR_API_KEY', e.INTEGRATOR_API_KEY ? bearerKeyProblem(e.INTEGRATOR_API_KEY) : null],
+    ['METRICS_TOKEN', e.METRICS_TOKEN ? bearerKeyProblem(e.METRICS_TOKEN) : null],
+    ['TOKEN_ENCRYPTION_KEY', e.TOKEN_ENCRYPTION_KEY ? encryptionKeyProblem(e.TOKEN_ENCRYPTION_KEY) : null],
+    ['WEBEX_CLIENT_SECRET', e.WEBEX_CLIENT_SECRET ? demoClientSecretProblem(e.WEBEX_CLIENT_SECRET, e.WEBEX_API_BASE) : null],
+  ];
+  return checks.flatMap(([name, problem]) => (problem ? [`${name}: ${problem}`] : []));
+}
+
+function securityConfig(e: ParsedEnv, publicUrl: string): SecurityConfig {
+  const production = e.NODE_ENV === 'production';
+  return {
+    // Production kiosks must prove who they are; demo and development keep today's open behaviour.
+    kioskEnrollment: e.KIOSK_ENROLLMENT ?? (production ? 'required' : 'open'),
+    metrics: { public: e.METRICS_PUBLIC ?? !production, token: e.METRICS_TOKEN ?? null },
+    trustProxy: e.TRUST_PROXY,
+    socketOrigins: e.SOCKET_ORIGINS.length > 0 ? e.SOCKET_ORIGINS : [new URL(publicUrl).origin],
+    limits: {
+      sessionsPerAddressPerMinute: e.LIMIT_SESSIONS_PER_ADDRESS,
+      sessionsPerKioskPerMinute: e.LIMIT_SESSIONS_PER_KIOSK,
+      pendingSignIns: e.LIMIT_PENDING_SIGNINS,
+      authFailures: e.LIMIT_AUTH_FAILURES,
+      socketsPerAddress: e.LIMIT_SOCKETS_PER_ADDRESS,
+      watchesPerSocket: e.LIMIT_WATCHES_PER_SOCKET,
+      exemptAddresses: e.LIMIT_EXEMPT_ADDRESSES,
+    },
+  };
+}
+
 function toConfig(e: ParsedEnv): AppConfig {
   const simulated = e.AUTH_PROVIDER === 'webex' && !e.WEBEX_CLIENT_ID;
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
@@ -126,6 +160,7 @@ function toConfig(e: ParsedEnv): AppConfig {
       generated: !e.TOKEN_ENCRYPTION_KEY,
     },
     integratorApiKey: e.INTEGRATOR_API_KEY ?? null,
+    security: securityConfig(e, publicUrl),
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       lockDurationMs: e.WORKER_LOCK_MS,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -58,6 +59,7 @@ export interface AppConfig {
   /** First key encrypts; all keys are tried to decrypt (rotation). */
   tokenKeys: { keys: Buffer[]; generated: boolean };
   integratorApiKey: string | null;
+  security: SecurityConfig;
   /** BullMQ workers (deadline and refresh jobs). */
   worker: {
     concurrency: number;
@@ -74,6 +76,31 @@ export interface AppConfig {
     pollRatePerSecond: number;
   };
   shutdownTimeoutMs: number;
+}
+
+/** Issue #12: kiosk identity, abuse limits, browser hardening, operations. */
+export interface SecurityConfig {
+  /** `required`: sessions belong to the enrolled kiosk whose credential created them; `open`: anyone may. */
+  kioskEnrollment: 'required' | 'open';
+  metrics: { public: boolean; token: string | null };
+  /** Express's `trust proxy` value: hop count, address list, or true/false. */
+  trustProxy: boolean | number | string[];
+  /** Browser origins allowed to open a Socket.IO connection (a same-origin page always may). */
+  socketOrigins: string[];
+  limits: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  sessionsPerAddressPerMinute: number;
+  sessionsPerKioskPerMinute: number;
+  /** Fleet-wide ceiling on pending sign-ins: each one polls Webex under the integration's rate limit. */
+  pendingSignIns: number;
+  /** Failed operator/integrator authentications per address per 15 minutes before refusing. */
+  authFailures: number;
+  socketsPerAddress: number;
+  watchesPerSocket: number;
+  /** Addresses (or CIDR ranges) exempt from the per-address limits, e.g. a load-test client. */
+  exemptAddresses: string[];
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -145,6 +172,29 @@ export const envSchema = z.object({
   WORKER_LOCK_MS: positiveInt.min(1000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.min(1000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+  KIOSK_ENROLLMENT: z.enum(['required', 'open']).optional(),
+  METRICS_PUBLIC: z.stringbool().optional(),
+  METRICS_TOKEN: z.string().min(1).optional(),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((s, ctx) => parseTrustProxy(s, ctx))
+    .default(['loopback']),
+  SOCKET_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => parseOrigins(s, ctx)),
+  LIMIT_SESSIONS_PER_ADDRESS: positiveInt.default(120),
+  LIMIT_SESSIONS_PER_KIOSK: positiveInt.default(10),
+  LIMIT_PENDING_SIGNINS: positiveInt.default(5_000),
+  LIMIT_AUTH_FAILURES: positiveInt.default(10),
+  LIMIT_SOCKETS_PER_ADDRESS: positiveInt.default(1_000),
+  LIMIT_WATCHES_PER_SOCKET: positiveInt.default(100),
+  LIMIT_EXEMPT_ADDRESSES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => parseAddressList(s, ctx, 'LIMIT_EXEMPT_ADDRESSES')),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -162,4 +212,55 @@ function parseKeyList(value: string | undefined, ctx: z.RefinementCtx): Buffer[]
     keys.push(key);
   }
   return keys;
+}
+
+/**
+ * `TRUST_PROXY` as Express's `trust proxy` understands it: `true`/`false`, a hop count, or a
+ * comma-separated list of addresses, CIDR ranges and the names `loopback`, `linklocal`, `uniquelocal`.
+ */
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return parseAddressList(value, ctx, 'TRUST_PROXY');
+}
+
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseAddressList(value: string | undefined, ctx: z.RefinementCtx, name: string): string[] {
+  if (!value) return [];
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const part of parts) {
+    const [address, bits, extra] = part.split('/');
+    const okAddress = NAMED_RANGES.has(part) || isIP(address ?? '') !== 0;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && extra === undefined);
+    if (!okAddress || !okBits) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name}: "${part}" is not an address, a CIDR range or loopback/linklocal/uniquelocal`,
+      });
+    }
+  }
+  return parts;
+}
+
+function parseOrigins(value: string | undefined, ctx: z.RefinementCtx): string[] {
+  if (!value) return [];
+  const origins: string[] = [];
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    try {
+      const url = new URL(part);
+      if (!/^https?:$/.test(url.protocol)) throw new Error('not http');
+      origins.push(url.origin);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not an http(s) origin` });
+    }
+  }
+  return origins;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options as HttpLoggerOptions } from 'pino-http';
+import { clientAddressResolver } from '../http/client-address';
 import { AppConfig } from './config.schema';
 
 /**
@@ -58,6 +59,8 @@ function prettyStream(): DestinationStream {
 }
 
 export function loggerOptions(config: AppConfig): Params {
+  // Who sent a request (TRUST_PROXY honoured, as for rate limits): abuse is traced by address.
+  const clientAddress = clientAddressResolver(config.security.trustProxy);
   const options: HttpLoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
@@ -70,7 +73,7 @@ export function loggerOptions(config: AppConfig): Params {
     autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
     customProps: (req) => {
       const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
-      return match ? { sessionId: match[1] } : {};
+      return { clientAddress: clientAddress(req), ...(match ? { sessionId: match[1] } : {}) };
     },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Headers, Param } from '@nestjs/common';
+import { Controller, Get, Headers, Param } from '@nestjs/common';
+import { ClientAddress } from '../http/request-context';
 import { IntegratorService } from '../services/integrator.service';
 
 /** The integrator API: a fresh access token for a signed-in session, behind a bearer key. */
@@ -7,8 +8,7 @@ export class TokenController {
   constructor(private readonly integrator: IntegratorService) {}
 
   @Get(':id/token')
-  @Header('cache-control', 'no-store')
-  token(@Param('id') id: string, @Headers('authorization') authorization: string | undefined) {
-    return this.integrator.token(id, authorization);
+  token(@Param('id') id: string, @Headers('authorization') authorization: string | undefined, @ClientAddress() address: string) {
+    return this.integrator.token(id, authorization, address);
   }
 }

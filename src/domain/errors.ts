@@ -36,3 +36,25 @@ export class ServiceUnavailableError extends AppError {
   readonly code = 'unavailable';
   readonly httpStatus = 503;
 }
+
+/** A limit refused the caller; HTTP adds `Retry-After` (RFC 9110 §10.2.3) from `retryAfterMs`. */
+export class RateLimitedError extends AppError {
+  readonly code = 'rate_limited';
+  readonly httpStatus = 429;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+
+  get retryAfterS(): number {
+    return Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+  }
+}
+
+/** `KIOSK_ENROLLMENT=required` and the caller holds no valid kiosk credential. */
+export class KioskNotEnrolledError extends AppError {
+  readonly code = 'kiosk_not_enrolled';
+  readonly httpStatus = 403;
+}

@@ -18,6 +18,8 @@ export const FLEET_ROOM = 'fleet';
 
 export interface FleetServerEvents {
   'fleet:session': (view: SessionView) => void;
+  /** A kiosk was enrolled or revoked: the fleet view reloads its list (`fleet:kiosks`). */
+  'fleet:kiosks-changed': () => void;
 }
 
 export function sessionRoom(id: string): string {

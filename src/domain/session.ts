@@ -29,7 +29,7 @@ export interface SessionProvider {
 }
 
 /** Sessions stored before providers were configurable were all Webex sessions. */
-const WEBEX: SessionProvider = { kind: 'webex', name: 'Webex' };
+export const WEBEX: SessionProvider = { kind: 'webex', name: 'Webex' };
 
 /**
  * What is stored about a session, minus its secrets (the device code and the tokens are kept

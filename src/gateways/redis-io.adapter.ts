@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -13,15 +14,38 @@ export class RedisIoAdapter extends IoAdapter {
     app: INestApplicationContext,
     private readonly pub: Redis,
     private readonly sub: Redis,
-    private readonly channelKey: string,
+    private readonly opts: { channelKey: string; allowedOrigins: string[] },
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    // serveClient: the fleet page loads /socket.io/socket.io.min.js from here (no CDN on a kiosk LAN).
-    const server = super.createIOServer(port, { ...options, serveClient: true }) as Server;
-    server.adapter(createAdapter(this.pub, this.sub, { key: this.channelKey }));
+    const server = super.createIOServer(port, {
+      ...options,
+      // The kiosk page and the fleet view bundle socket.io-client; nothing needs the server's copy.
+      serveClient: false,
+      allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) =>
+        callback(null, originAllowed(req, this.opts.allowedOrigins)),
+    }) as Server;
+    server.adapter(createAdapter(this.pub, this.sub, { key: this.opts.channelKey }));
     return server;
+  }
+}
+
+/**
+ * Browsers always send `Origin` on a WebSocket handshake and do not apply CORS to it, so this is
+ * the only thing between another web site and a connection made with the visitor's cookies
+ * (cross-site WebSocket hijacking). Allowed: the configured origins (PUBLIC_URL's by default) and
+ * a page served by this very host. No Origin at all is not a browser: kiosks' native clients,
+ * scripts and tests, which carry no ambient cookies of a victim.
+ */
+export function originAllowed(req: IncomingMessage, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
   }
 }

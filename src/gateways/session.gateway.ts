@@ -1,68 +1,123 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
+  OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import type { Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { AppError } from '../domain/errors';
+import { APP_CONFIG } from '../config/app-config.token';
+import { AppConfig } from '../config/config.schema';
+import { AppError, RateLimitedError } from '../domain/errors';
 import { KioskClientEvents, KioskServerEvents, sessionRoom, WatchAck } from '../domain/events';
+import { kioskRoom } from '../domain/kiosk';
+import { clientAddressResolver } from '../http/client-address';
 import { MetricsRepository } from '../repositories/metrics.repository';
-import { SessionService } from '../services/session.service';
+import { KioskAccessService } from '../services/kiosk-access.service';
+import { KioskSessionService } from '../services/kiosk-session.service';
+import { LimitsService } from '../services/limits.service';
+import { handshakeError, setState, stateOf } from './handshake';
 
 const watchSchema = z.object({ id: z.string().min(1).max(128) });
 
 type KioskSocket = Socket<KioskClientEvents, KioskServerEvents>;
 
+/** How long a refused connection should wait: leases of closed connections free up within a minute. */
+const SOCKET_RETRY_MS = 60_000;
+
 /**
  * Kiosks watch their session here. Updates reach the room `session:<id>` from whichever process
- * changed the session, through the Redis adapter (see `redis-io.adapter.ts`).
+ * changed the session, through the Redis adapter (see `redis-io.adapter.ts`). The handshake
+ * decides who the kiosk is (its credential cookie) and whether its address has a free slot.
  */
 @WebSocketGateway()
-export class SessionGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(SessionGateway.name);
+  private readonly addressOf: ReturnType<typeof clientAddressResolver>;
 
   constructor(
-    private readonly sessions: SessionService,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sessions: KioskSessionService,
+    private readonly access: KioskAccessService,
+    private readonly limits: LimitsService,
     private readonly metrics: MetricsRepository,
-  ) {}
-
-  handleConnection(): void {
-    this.metrics.socketConnections.inc({ namespace: '/' });
+  ) {
+    this.addressOf = clientAddressResolver(config.security.trustProxy);
   }
 
-  handleDisconnect(): void {
+  afterInit(server: Server): void {
+    server.use((socket, next) => {
+      this.admit(socket).then(
+        () => next(),
+        (err: unknown) => next(handshakeError(err)),
+      );
+    });
+  }
+
+  /** Identity first (a refused kiosk takes no slot), then a per-address connection slot. */
+  private async admit(socket: Socket): Promise<void> {
+    const address = this.addressOf(socket.request);
+    const { caller } = await this.access.resolve(address, socket.request.headers.cookie);
+    if (!(await this.limits.socketOpened(address, socket.id))) {
+      throw new RateLimitedError('Too many connections from this address', SOCKET_RETRY_MS);
+    }
+    setState(socket, { caller, leased: true, watches: new Set() });
+  }
+
+  async handleConnection(socket: KioskSocket): Promise<void> {
+    this.metrics.socketConnections.inc({ namespace: '/' });
+    const kiosk = stateOf(socket)?.caller.kiosk;
+    // Revoking the kiosk disconnects this room on every API process.
+    if (kiosk) await socket.join(kioskRoom(kiosk.kioskId));
+  }
+
+  async handleDisconnect(socket: KioskSocket): Promise<void> {
     this.metrics.socketConnections.dec({ namespace: '/' });
+    const state = stateOf(socket);
+    if (state?.leased) await this.limits.socketClosed(state.caller.address, socket.id).catch(() => undefined);
   }
 
   @SubscribeMessage('session:watch')
   async watch(@ConnectedSocket() socket: KioskSocket, @MessageBody() payload: unknown): Promise<WatchAck> {
     const input = watchSchema.safeParse(payload);
-    if (!input.success) return invalid('session:watch needs {"id": string}');
-    const room = sessionRoom(input.data.id);
-    // Join before reading: a change that lands in between is then pushed, never lost.
-    await socket.join(room);
+    if (!input.success) return failed('invalid_request', 'session:watch needs {"id": string}');
+    const state = stateOf(socket);
+    if (!state) return failed('internal_error', 'Something went wrong on our side');
+    const id = input.data.id;
+    if (!state.watches.has(id) && state.watches.size >= this.limits.watchesPerSocket) {
+      return failed('rate_limited', `At most ${this.limits.watchesPerSocket} watches per connection; unwatch one first`);
+    }
+    const room = sessionRoom(id);
     try {
-      return { ok: true, session: await this.sessions.get(input.data.id) };
+      await this.access.assertStillEnrolled(state.caller.kiosk);
+      // Whose it is is settled before joining, so not one push of another kiosk's session gets here.
+      await this.sessions.get(id, state.caller);
+      // Join, then read: a change that lands in between is pushed, never lost.
+      await socket.join(room);
+      const session = await this.sessions.get(id, state.caller);
+      state.watches.add(id);
+      return { ok: true, session };
     } catch (err) {
       await socket.leave(room);
-      if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+      if (err instanceof AppError) return failed(err.code, err.message);
       this.logger.error({ err }, 'session:watch failed');
-      return { ok: false, error: { code: 'internal_error', message: 'Something went wrong on our side' } };
+      return failed('internal_error', 'Something went wrong on our side');
     }
   }
 
   @SubscribeMessage('session:unwatch')
   async unwatch(@ConnectedSocket() socket: KioskSocket, @MessageBody() payload: unknown): Promise<void> {
     const input = watchSchema.safeParse(payload);
-    if (input.success) await socket.leave(sessionRoom(input.data.id));
+    if (!input.success) return;
+    stateOf(socket)?.watches.delete(input.data.id);
+    await socket.leave(sessionRoom(input.data.id));
   }
 }
 
-function invalid(message: string): WatchAck {
-  return { ok: false, error: { code: 'invalid_request', message } };
+function failed(code: string, message: string): WatchAck {
+  return { ok: false, error: { code, message } };
 }

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError } from '../domain/errors';
+import { AppError, RateLimitedError } from '../domain/errors';
 import { isRedisUnavailable } from '../repositories/redis.factory';
 
 export interface ApiErrorBody {
@@ -23,7 +23,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const { status, body } = toApiError(exception);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
-    if (!res.headersSent) res.status(status).json(body);
+    if (res.headersSent) return;
+    if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterS));
+    res.status(status).json(body);
   }
 }
 

@@ -4,11 +4,17 @@ import { ApiErrorBody } from './api-exception.filter';
 /** Kiosk requests are tiny; anything larger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** Only JSON (or no body at all) is accepted on the API. */
+/**
+ * Only JSON is accepted: a POST must carry a JSON body (`{}` at least), and any other request may
+ * carry none or JSON. A cross-site HTML form (or a `no-cors` fetch) can POST without a CORS
+ * preflight, but never as application/json, so this also keeps other web pages from making a
+ * visitor's browser start sign-ins or use an operator's cached credentials (CSRF).
+ */
 const requireJson: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
-    res.status(415).json(apiError('unsupported_media_type', 'Send the body as application/json'));
+  // type-is answers null for a body-less request, so a body-less POST is refused too.
+  if ((req.method === 'POST' || hasBody) && !req.is('application/json')) {
+    res.status(415).json(apiError('unsupported_media_type', 'Send a JSON body with Content-Type: application/json'));
     return;
   }
   next();

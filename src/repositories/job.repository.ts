@@ -75,10 +75,13 @@ export class JobRepository {
     await Promise.all(Object.values(this.queues).map((q) => q.rateLimit(Math.max(1, Math.ceil(ms)))));
   }
 
-  /** Jobs in the `device-poll` queue that have not finished: the sign-ins in progress. */
+  /**
+   * Sign-ins waiting for the person (each one polls Webex): the fleet-wide ceiling counts these.
+   * Each has its `device-poll` job, delayed until its code's deadline (active only for the moment
+   * a deadline is checked).
+   */
   async pendingSignIns(): Promise<number> {
-    const counts = await this.queues[QUEUE_NAMES.poll].getJobCounts('delayed', 'waiting', 'active', 'prioritized');
-    return Object.values(counts).reduce((a, b) => a + b, 0);
+    return this.queues[QUEUE_NAMES.poll].getDelayedCount();
   }
 
   async counts(queue: QueueName): Promise<Record<string, number>> {

@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { FLEET_NAMESPACE, FLEET_ROOM, FleetServerEvents, KioskServerEvents, sessionRoom } from '../domain/events';
+import { kioskRoom } from '../domain/kiosk';
 import { SessionView } from '../domain/session';
 
 /**
@@ -24,5 +25,14 @@ export class PushRepository {
   sessionChanged(view: SessionView): void {
     this.kiosks.to(sessionRoom(view.id)).emit('session:update', view);
     this.fleet.to(FLEET_ROOM).emit('fleet:session', view);
+  }
+
+  kiosksChanged(): void {
+    this.fleet.to(FLEET_ROOM).emit('fleet:kiosks-changed');
+  }
+
+  /** Closes every connection of a kiosk, on whichever API process it is (revoked or re-enrolled). */
+  disconnectKiosk(kioskId: string): void {
+    this.kiosks.in(kioskRoom(kioskId)).disconnectSockets(true);
   }
 }

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { PollState } from '../device-flow/poll-rules';
-import { SessionRecord } from '../domain/session';
+import { SessionRecord, WEBEX } from '../domain/session';
 
 /** A session as stored: the record plus its sealed (encrypted) secrets. */
 export interface StoredSession {
@@ -135,6 +135,8 @@ function encode(value: StoredValue): string {
   const { failures: _failures, ...poll } = rest.poll;
   const record: Record<string, unknown> = { ...rest, poll };
   for (const field of NULLABLE) if (record[field] === null) delete record[field];
+  // Webex is what a session without a provider means (`toView`): no need to store it on each one.
+  if (rest.provider?.kind === WEBEX.kind && rest.provider?.name === WEBEX.name) delete record.provider;
   const encoded: Encoded = { r: record };
   if (value.sealedDeviceCode) encoded.d = value.sealedDeviceCode;
   if (value.sealedTokens) encoded.t = value.sealedTokens;

@@ -98,13 +98,15 @@ export class SessionService {
   }
 
   /** Cancels a pending sign-in or signs an authorized one out; a finished session is left as it is. */
-  async end(id: string): Promise<SessionView> {
+  async end(id: string, which: 'any' | 'pending-only' = 'any'): Promise<SessionView> {
     this.assertId(id);
     const now = this.clock.now();
     // The tokens as they were when this call won the race: revoked below, deleted by the transition.
     const ended: { sealedTokens: string | null } = { sealedTokens: null };
     const result = await this.store.transition(id, (cur) => {
-      const status = cur.record.status === 'pending' ? 'cancelled' : cur.record.status === 'authorized' ? 'signed_out' : null;
+      const from = cur.record.status;
+      // 'pending-only': a sign-in replaced by a newer one on its kiosk, never a person signed in meanwhile.
+      const status = from === 'pending' ? 'cancelled' : from === 'authorized' && which === 'any' ? 'signed_out' : null;
       if (!status) return null;
       ended.sealedTokens = cur.sealedTokens;
       const record = { ...cur.record, status, updatedAt: now } as SessionRecord;

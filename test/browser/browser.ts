@@ -161,13 +161,24 @@ export async function openKiosk(
 export async function imageLoaded(page: Page, testid: string, timeoutMs = 10_000): Promise<void> {
   // A string expression: it runs in the page, and this project's tsconfig has no DOM types.
   const selector = JSON.stringify(`img[data-testid="${testid}"]`);
-  await page.waitForFunction(
+  await untilTrue(
+    page,
     `(() => { const img = document.querySelector(${selector}); return img !== null && img.complete && img.naturalWidth > 0; })()`,
-    undefined,
-    {
-      timeout: timeoutMs,
-    },
+    timeoutMs,
   );
+}
+
+/**
+ * Resolves once `expression` is true in the page. Polled from here with `page.evaluate` rather than
+ * `page.waitForFunction`, whose in-page polling evaluates the string with `eval`, which the pages'
+ * Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+ */
+export async function untilTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await page.evaluate<unknown>(expression)) !== true) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await page.waitForTimeout(50);
+  }
 }
 
 /**

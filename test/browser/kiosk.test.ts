@@ -15,6 +15,7 @@ import {
   readSession,
   screenshot,
   sessionReads,
+  untilTrue,
 } from './browser';
 
 /**
@@ -111,10 +112,10 @@ describe('kiosk page in Chromium', () => {
     const first = await kiosk.text('countdown');
     expect(first).toMatch(/^\d+:\d\d$/);
     // It counts down: the text changes by itself (the simulator's codes live 300 s, so it starts near 5:00).
-    await kiosk.page.waitForFunction(
+    await untilTrue(
+      kiosk.page,
       `document.querySelector('[data-testid="countdown"]')?.textContent !== ${JSON.stringify(first)}`,
-      undefined,
-      { timeout: 5_000 },
+      5_000,
     );
     const [m, s] = (await kiosk.text('countdown')).split(':').map(Number) as [number, number];
     expect(m * 60 + s).toBeLessThan(Number(first.split(':')[0]) * 60 + Number(first.split(':')[1]));

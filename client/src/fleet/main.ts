@@ -1,0 +1,79 @@
+/**
+ * The live fleet view, fed only by the `/admin` Socket.IO namespace: a snapshot on (re)connect,
+ * then pushes. It never polls. Served behind HTTP Basic auth; the socket needs a ticket fetched
+ * with those credentials, since browsers cannot put Basic credentials on a WebSocket.
+ */
+import { io } from 'socket.io-client';
+import './fleet.css';
+import { renderKiosks, setUpEnrollForm } from './kiosks';
+import { applySnapshot, type FleetSession, newer, parseKiosks, parseSession } from './model';
+import { render, tick } from './render';
+
+const sessions = new Map<string, FleetSession>();
+const conn = document.getElementById('conn')!;
+
+const socket = io('/admin', {
+  transports: ['websocket'],
+  // A fresh signed ticket on every (re)connect.
+  auth: (cb) => {
+    fetch('/admin/kiosks/ticket', { cache: 'no-store' })
+      .then((r) => r.json() as Promise<{ ticket?: string }>)
+      .then(
+        (t) => cb({ ticket: t.ticket }),
+        () => cb({}),
+      );
+  },
+});
+
+function status(state: 'online' | 'offline', label: string): void {
+  conn.dataset.state = state;
+  conn.textContent = label;
+}
+
+function loadSnapshot(): void {
+  socket.timeout(10_000).emit('fleet:snapshot', (err: Error | null, snap: unknown) => {
+    const s = snap as { sessions?: unknown[]; generatedAt?: string } | undefined;
+    if (err || !s?.sessions || typeof s.generatedAt !== 'string') {
+      if (socket.connected) setTimeout(loadSnapshot, 3000);
+      return;
+    }
+    applySnapshot(
+      sessions,
+      s.sessions.map(parseSession).filter((x): x is FleetSession => x !== null),
+      s.generatedAt,
+    );
+    render(sessions, Date.now());
+  });
+}
+
+function loadKiosks(): void {
+  socket.timeout(10_000).emit('fleet:kiosks', (err: Error | null, answer: unknown) => {
+    const kiosks = err ? null : parseKiosks(answer);
+    if (kiosks) renderKiosks(kiosks, loadKiosks);
+  });
+}
+
+socket.on('connect', () => {
+  status('online', 'live');
+  loadSnapshot();
+  loadKiosks();
+});
+socket.on('disconnect', () => status('offline', 'offline — reconnecting'));
+socket.on('connect_error', () => {
+  status('offline', 'offline — reconnecting');
+  // A refused handshake (no ticket: the ticket fetch failed) is not retried by socket.io itself.
+  if (!socket.active) setTimeout(() => socket.connect(), 5000);
+});
+socket.on('fleet:session', (payload: unknown) => {
+  const s = parseSession(payload);
+  if (s && newer(s, sessions.get(s.id))) {
+    sessions.set(s.id, s);
+    render(sessions, Date.now());
+  }
+});
+
+socket.on('fleet:kiosks-changed', loadKiosks);
+
+setUpEnrollForm(loadKiosks);
+setInterval(() => tick(sessions, Date.now()), 1000);
+render(sessions, Date.now());

@@ -1,0 +1,70 @@
+import Redis from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { ServiceUnavailableError } from '../domain/errors';
+
+/** What a limit says about one more try: allowed or not, and when a refused caller may try again. */
+export interface Verdict {
+  allowed: boolean;
+  retryAfterMs: number;
+  /** Points used in the current window, this try included. */
+  used: number;
+}
+
+/**
+ * One counter over a fixed window, shared by every process through Redis (rate-limiter-flexible's
+ * atomic INCR + TTL script), so two API processes cannot each grant the whole allowance.
+ * `blockS` keeps a key refused for that long once it went over (brute-force lock-out).
+ */
+export class RedisWindow {
+  private readonly limiter: RateLimiterRedis;
+
+  constructor(redis: Redis, keyPrefix: string, points: number, windowS: number, blockS = 0) {
+    this.limiter = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix,
+      points,
+      duration: windowS,
+      blockDuration: blockS,
+      // Fail fast (503) while Redis is away instead of queueing behind a dead connection.
+      rejectIfRedisNotReady: true,
+    });
+  }
+
+  async consume(key: string): Promise<Verdict> {
+    try {
+      const res = await this.limiter.consume(key);
+      return { allowed: true, retryAfterMs: 0, used: res.consumedPoints };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { allowed: false, retryAfterMs: err.msBeforeNext, used: err.consumedPoints };
+      throw unavailable(err);
+    }
+  }
+
+  /** Without using a point: has `key` used up its window (or is it blocked)? */
+  async peek(key: string): Promise<Verdict> {
+    try {
+      const res = await this.limiter.get(key);
+      if (!res || res.consumedPoints < this.limiter.points)
+        return { allowed: true, retryAfterMs: 0, used: res?.consumedPoints ?? 0 };
+      return { allowed: false, retryAfterMs: res.msBeforeNext, used: res.consumedPoints };
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+}
+
+function unavailable(cause: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError('The service cannot reach its store; try again shortly', { cause });
+}
+
+/** Builds the service's windows under its Redis key prefix (one Cluster hash tag, like every key). */
+export class RateLimitRepository {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  window(name: string, points: number, windowS: number, blockS = 0): RedisWindow {
+    return new RedisWindow(this.redis, `${this.prefix}:limit:${name}`, points, windowS, blockS);
+  }
+}

@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.token';
+import { AppConfig, LimitsConfig } from '../config/config.schema';
+import { RateLimitedError } from '../domain/errors';
+import { addressMatcher } from '../http/client-address';
+import { JobRepository } from '../repositories/job.repository';
+import { RateLimitRepository, RedisWindow } from '../repositories/rate-limit.repository';
+import { SocketLeaseRepository } from '../repositories/socket-lease.repository';
+
+/** Who failed to authenticate: each has its own budget per client address. */
+export type AuthKind = 'operator' | 'integrator' | 'metrics' | 'fleet-ticket' | 'enrollment';
+
+const MINUTE_S = 60;
+const AUTH_WINDOW_S = 15 * 60;
+/** A refused sign-in start because the fleet is at its ceiling: pending ones end within minutes. */
+const CEILING_RETRY_MS = 10_000;
+const AUTH_DELAY_STEP_MS = 100;
+const AUTH_DELAY_CAP_MS = 2_000;
+
+/**
+ * The abuse limits (issue #12), all held in Redis so every API process enforces one budget.
+ * Per-address volume limits skip `LIMIT_EXEMPT_ADDRESSES` (a load-test client); authentication
+ * failures and the fleet ceiling have no exemption.
+ */
+@Injectable()
+export class LimitsService {
+  private readonly perAddress: RedisWindow;
+  private readonly perKiosk: RedisWindow;
+  private readonly authFailures: RedisWindow;
+  private readonly exempt: (address: string) => boolean;
+  private readonly limits: LimitsConfig;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    windows: RateLimitRepository,
+    private readonly leases: SocketLeaseRepository,
+    private readonly jobs: JobRepository,
+  ) {
+    this.limits = config.security.limits;
+    this.perAddress = windows.window('sessions-address', this.limits.sessionsPerAddressPerMinute, MINUTE_S);
+    this.perKiosk = windows.window('sessions-kiosk', this.limits.sessionsPerKioskPerMinute, MINUTE_S);
+    this.authFailures = windows.window('auth-failures', this.limits.authFailures, AUTH_WINDOW_S, AUTH_WINDOW_S);
+    this.exempt = addressMatcher(this.limits.exemptAddresses);
+  }
+
+  get watchesPerSocket(): number {
+    return this.limits.watchesPerSocket;
+  }
+
+  /**
+   * Before a sign-in starts: the caller's address and kiosk budgets, then the fleet-wide ceiling
+   * that keeps the service under the integration's Webex rate limit. `kioskKey` null: unnamed.
+   */
+  async admitSignIn(address: string, kioskKey: string | null): Promise<void> {
+    if (!this.exempt(address)) {
+      const verdict = await this.perAddress.consume(address);
+      if (!verdict.allowed)
+        throw new RateLimitedError('Too many sign-ins from this address; try again shortly', verdict.retryAfterMs);
+    }
+    if (kioskKey !== null) {
+      const verdict = await this.perKiosk.consume(kioskKey);
+      if (!verdict.allowed)
+        throw new RateLimitedError('Too many sign-ins on this kiosk; try again shortly', verdict.retryAfterMs);
+    }
+    if ((await this.jobs.pendingSignIns()) >= this.limits.pendingSignIns) {
+      throw new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS);
+    }
+  }
+
+  /** Refuses an address that failed too often, before its credentials are even looked at. */
+  async assertAuthAllowed(kind: AuthKind, address: string): Promise<void> {
+    const verdict = await this.authFailures.peek(`${kind}:${address}`);
+    if (!verdict.allowed) throw tooManyFailures(verdict.retryAfterMs);
+  }
+
+  /**
+   * Counts a failed authentication. Resolves after a delay that grows with every failure (so
+   * guessing gets slower), or throws `rate_limited` once the address used up its budget.
+   */
+  async authFailed(kind: AuthKind, address: string): Promise<void> {
+    const verdict = await this.authFailures.consume(`${kind}:${address}`);
+    if (!verdict.allowed) throw tooManyFailures(verdict.retryAfterMs);
+    await new Promise((resolve) => setTimeout(resolve, failureDelayMs(verdict.used)));
+  }
+
+  /** A Socket.IO connection from `address` may open unless the address holds its cap. */
+  async socketOpened(address: string, socketId: string): Promise<boolean> {
+    if (this.exempt(address)) return true;
+    return this.leases.acquire(address, socketId, this.limits.socketsPerAddress);
+  }
+
+  async socketClosed(address: string, socketId: string): Promise<void> {
+    await this.leases.release(address, socketId);
+  }
+}
+
+/** The answer to the n-th failed authentication in a window comes n × 100 ms late (at most 2 s). */
+export function failureDelayMs(failures: number): number {
+  return Math.min(Math.max(failures, 0) * AUTH_DELAY_STEP_MS, AUTH_DELAY_CAP_MS);
+}
+
+function tooManyFailures(retryAfterMs: number): RateLimitedError {
+  return new RateLimitedError('Too many failed authentications from this address; try again later', retryAfterMs);
+}
