@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/demo/redis-server';
 import { CLIENTS, startOidcProvider, type TestIdp } from './support/oidc-provider';
-import { runNode } from './support/processes';
+import { runNode, TEST_KEY } from './support/processes';
 
 /** Bad OIDC configuration stops the start, before anything else runs, with one clear line each. */
 describe('starting with AUTH_PROVIDER=oidc and a bad configuration', () => {
@@ -83,9 +83,9 @@ describe('starting with AUTH_PROVIDER=oidc and a bad configuration', () => {
       NODE_ENV: 'production',
       OIDC_ISSUER: 'http://sso.example.test/realms/acme',
       REDIS_URL: 'redis://127.0.0.1:1',
-      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      TOKEN_ENCRYPTION_KEY: TEST_KEY,
       DASHBOARD_USER: 'ops',
-      DASHBOARD_PASSWORD: 'correct-horse-battery',
+      DASHBOARD_PASSWORD: 'Vq3-lK8r-Zt2w-Pm6x',
     });
     expectOneLine(result, /^config error: OIDC_ISSUER: must be https when NODE_ENV=production$/);
   });

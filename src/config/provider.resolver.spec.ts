@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ProviderRequest, ProviderResponse, ProviderTransport } from '../repositories/provider-http';
 import { ConfigError, loadConfig } from './config.loader';
@@ -113,7 +114,7 @@ describe('resolveProvider', () => {
     const env = {
       NODE_ENV: 'production',
       REDIS_URL: 'redis://r:6379',
-      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DASHBOARD_USER: 'ops',
       DASHBOARD_PASSWORD: 'a-long-enough-password',
     };

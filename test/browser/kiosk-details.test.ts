@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { groupUserCode } from '../../client/src/user-code';
 import type { SessionView } from '../../src/domain/session';
 import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from '../support/processes';
-import { imageLoaded, KioskPage, launchBrowser, openKiosk, readSession, screenshot } from './browser';
+import { imageLoaded, KioskPage, launchBrowser, openKiosk, readSession, screenshot, untilTrue } from './browser';
 
 /** Box of the first element matching `selector`, as the page lays it out (CSS pixels). */
 interface Box {
@@ -125,7 +125,8 @@ describe('kiosk details in Chromium', () => {
     expect(await note.getAttribute('class')).toContain('warn');
     // The count goes down while nobody touches the screen.
     const first = Number(warning.exec(shown)![1]);
-    await kiosk.page.waitForFunction(
+    await untilTrue(
+      kiosk.page,
       `(() => { const m = /0:(\\d\\d)/.exec(document.querySelector('[data-testid="idle-warning"]').textContent); return m !== null && Number(m[1]) < ${first}; })()`,
     );
     await screenshot(kiosk.page, 'details-idle-warning');

@@ -4,7 +4,8 @@ import { freePort, startDemoRedis } from '../../src/demo/redis-server';
 import type { PollRecord } from '../../src/simulator/webex-simulator';
 
 export const ROOT = join(__dirname, '..', '..');
-export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
+/** A fixed key that looks random (production refuses a repetitive one): tests decrypt Redis with it. */
+export const TEST_KEY = 'Xz1pAOrZq48bCSOtnBbbRDRRQ6lTLI1Splh6H1D2m8A=';
 
 export interface RunningProcess {
   proc: ChildProcess;

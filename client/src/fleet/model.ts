@@ -41,6 +41,10 @@ export function parseSession(v: unknown): FleetSession | null {
       ? { displayName: typeof v.profile.displayName === 'string' ? v.profile.displayName : undefined }
       : null,
     error: isObj(v.error) && typeof v.error.code === 'string' ? { code: v.error.code } : null,
+    provider:
+      isObj(v.provider) && typeof v.provider.kind === 'string' && typeof v.provider.name === 'string'
+        ? { kind: v.provider.kind, name: v.provider.name }
+        : undefined,
   };
 }
 
