@@ -36,17 +36,21 @@ export class ProfileService {
     const { answer, stored } = fetched;
     const now = this.clock.now();
     if (answer.kind === 'ok') {
-      const result = await this.store.transition(id, (cur) => {
-        if (cur.record.status !== 'pending' || cur.record.stage !== 'profile') return null;
-        const record: SessionRecord = {
-          ...cur.record,
-          status: 'authorized',
-          profile: answer.profile,
-          error: null,
-          updatedAt: now,
-        };
-        return { record, ttlMs: retentionMs(record, now) };
-      }, stored);
+      const result = await this.store.transition(
+        id,
+        (cur) => {
+          if (cur.record.status !== 'pending' || cur.record.stage !== 'profile') return null;
+          const record: SessionRecord = {
+            ...cur.record,
+            status: 'authorized',
+            profile: answer.profile,
+            error: null,
+            updatedAt: now,
+          };
+          return { record, ttlMs: retentionMs(record, now) };
+        },
+        stored,
+      );
       if (result?.changed) {
         if (result.after.grantedAt) this.metrics.pushLatency.observe((this.clock.now() - result.after.grantedAt) / 1000);
         await this.tokens.scheduleRefresh(result.after);
@@ -75,7 +79,10 @@ export class ProfileService {
    * Reads the profile (with the session it was read for); a 401 gets exactly one refresh and one
    * retry. `null`: the session is gone.
    */
-  private async fetchProfile(id: string, known?: StoredSession): Promise<{ answer: ProfileAnswer; stored: StoredSession } | null> {
+  private async fetchProfile(
+    id: string,
+    known?: StoredSession,
+  ): Promise<{ answer: ProfileAnswer; stored: StoredSession } | null> {
     let current = known;
     for (let round = 0; ; round++) {
       const stored = current ?? (await this.store.get(id));
