@@ -67,12 +67,12 @@ export function keyPrefix(config: AppConfig): string {
   return `{${config.redis.prefix}}`;
 }
 
-function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[] {
+function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: Redis): Provider[] {
   const prefix = keyPrefix(config);
   return [
     { provide: APP_CONFIG, useValue: config },
     { provide: REDIS_FACTORY, useValue: redis },
-    { provide: REDIS_COMMAND, inject: [REDIS_FACTORY], useFactory: (f: RedisFactory) => f.command('commands') },
+    { provide: REDIS_COMMAND, useValue: commands },
     { provide: SessionRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new SessionRepository(r, prefix) },
     {
       provide: MetricsExchangeRepository,
@@ -167,6 +167,9 @@ function queueDashboard(config: AppConfig): DynamicModule[] {
 export class AppModule {
   /** Everything the process runs, chosen by `ROLE`: API (HTTP + Socket.IO), worker, or both. */
   static register(config: AppConfig, redis: RedisFactory): DynamicModule {
+    // One auto-pipelined connection for our commands and BullMQ's queue calls: the commands a step
+    // issues together (a session write and its job's add or removal) leave in one socket write.
+    const commands = redis.command('commands');
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
     return {
@@ -174,7 +177,7 @@ export class AppModule {
       imports: [
         LoggerModule.forRoot(loggerOptions(config)),
         BullModule.forRoot({
-          connection: redis.command('queues'),
+          connection: commands,
           prefix: keyPrefix(config),
           streams: { events: { maxLen: EVENT_STREAM_MAX_LEN } },
         }),
@@ -193,7 +196,7 @@ export class AppModule {
           ]
         : [],
       providers: [
-        ...repositoryProviders(config, redis),
+        ...repositoryProviders(config, redis, commands),
         ...SERVICES,
         ...(api
           ? [

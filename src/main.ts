@@ -4,6 +4,7 @@ import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { requestLogger } from './config/logger.options';
 import { AppModule, keyPrefix } from './app.module';
 import { ConfigError, loadConfig, readEnvironment } from './config/config.loader';
 import { AppConfig } from './config/config.schema';
@@ -39,6 +40,7 @@ async function startWorker(module: DynamicModule): Promise<INestApplicationConte
 async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisFactory): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  app.use(requestLogger(config));
   applyHttpSecurity(app, config);
   if (config.webex.simulated) {
     const sim = createWebexSimulator({ publicBaseUrl: `${config.http.publicUrl}/sim` });

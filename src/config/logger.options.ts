@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
-import type { Options as HttpLoggerOptions } from 'pino-http';
+import pino, { type DestinationStream, type LoggerOptions } from 'pino';
+import { type HttpLogger, pinoHttp } from 'pino-http';
 import { clientAddressResolver } from '../http/client-address';
 import { AppConfig } from './config.schema';
 
@@ -58,13 +58,36 @@ function prettyStream(): DestinationStream {
   return pretty({ singleLine: true, ignore: 'pid,hostname', sync: true });
 }
 
-export function loggerOptions(config: AppConfig): Params {
+interface Logging {
+  /** For `LoggerModule.forRoot`: Nest's own lines go through the same pino instance. */
+  params: Params;
+  /** The request log (pino-http) for `app.use`, first in line. */
+  requestLogger: HttpLogger<IncomingMessage, ServerResponse>;
+}
+
+const built = new WeakMap<AppConfig, Logging>();
+
+/**
+ * One pino instance per process, shared by Nest's logger and the request log. The request log is
+ * plain pino-http rather than nestjs-pino's middleware: that one binds every request to an
+ * AsyncLocalStorage, and once any AsyncLocalStorage runs, Node installs promise hooks that tax
+ * every promise in the process — the pollers' included (a few per cent of their CPU per poll).
+ * What it gave: service log lines written during a request carried the request id; they still
+ * carry the session id, and the request's own line carries its id and client address.
+ */
+function logging(config: AppConfig): Logging {
+  const known = built.get(config);
+  if (known) return known;
   // Who sent a request (TRUST_PROXY honoured, as for rate limits): abuse is traced by address.
   const clientAddress = clientAddressResolver(config.security.trustProxy);
-  const options: HttpLoggerOptions = {
+  const base: LoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { role: config.role, pid: process.pid },
+  };
+  const logger = prettyLogs(config) ? pino(base, prettyStream()) : pino(base);
+  const requestLogger = pinoHttp({
+    logger,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
@@ -78,6 +101,17 @@ export function loggerOptions(config: AppConfig): Params {
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
     },
-  };
-  return { pinoHttp: prettyLogs(config) ? [options, prettyStream()] : options };
+  });
+  // No routes: nestjs-pino's own middleware (and its AsyncLocalStorage) stays out; see above.
+  const made = { params: { pinoHttp: { logger }, forRoutes: [] }, requestLogger };
+  built.set(config, made);
+  return made;
+}
+
+export function loggerOptions(config: AppConfig): Params {
+  return logging(config).params;
+}
+
+export function requestLogger(config: AppConfig): Logging['requestLogger'] {
+  return logging(config).requestLogger;
 }

@@ -80,7 +80,7 @@ export class PollService {
   /** The next step of `held`: a poll (or, once the token is in, a profile read). */
   async step(held: HeldSignIn): Promise<StepOutcome> {
     if (held.unsaved) return this.apply(held, held.unsaved);
-    if (held.stage === 'profile') return this.profiles.step(held.id, held.attempt++);
+    if (held.stage === 'profile') return this.profileStep(held);
     const now = this.clock.now();
     const verdict = gate(held.poll, now);
     if (verdict.kind === 'wait') return { kind: 'later', at: verdict.until };
@@ -101,7 +101,7 @@ export class PollService {
   private async apply(held: HeldSignIn, decision: Decision): Promise<StepOutcome> {
     const outcome = await this.save(held, decision);
     held.unsaved = null;
-    return outcome === 'profile' ? this.profiles.step(held.id, held.attempt++) : outcome;
+    return outcome === 'profile' ? this.profileStep(held) : outcome;
   }
 
   private async save(held: HeldSignIn, decision: Decision): Promise<StepOutcome | 'profile'> {
@@ -121,6 +121,12 @@ export class PollService {
         await this.finish(held, decision.status, decision.error);
         return DONE;
     }
+  }
+
+  /** The first read of the profile starts from the session as stored with the tokens; later ones read it again. */
+  private profileStep(held: HeldSignIn): Promise<StepOutcome> {
+    const first = held.attempt === 0;
+    return this.profiles.step(held.id, held.attempt++, first ? held.stored : undefined);
   }
 
   /** `slow_down` is the one answer a takeover must know about: the interval grew for good. */

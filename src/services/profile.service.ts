@@ -6,6 +6,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { StepOutcome } from '../domain/step';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { IdentityProvider, ProfileAnswer } from '../repositories/identity-provider';
+import { StoredSession } from '../repositories/session.repository';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
 
@@ -28,22 +29,28 @@ export class ProfileService {
     private readonly metrics: MetricsRepository,
   ) {}
 
-  async step(id: string, attempt: number): Promise<StepOutcome> {
-    const answer = await this.fetchProfile(id);
-    if (!answer) return { kind: 'done' };
+  /** `known`: the session as the caller just stored it (tokens in), to save reading it again. */
+  async step(id: string, attempt: number, known?: StoredSession): Promise<StepOutcome> {
+    const fetched = await this.fetchProfile(id, known);
+    if (!fetched) return { kind: 'done' };
+    const { answer, stored } = fetched;
     const now = this.clock.now();
     if (answer.kind === 'ok') {
-      const result = await this.store.transition(id, (cur) => {
-        if (cur.record.status !== 'pending' || cur.record.stage !== 'profile') return null;
-        const record: SessionRecord = {
-          ...cur.record,
-          status: 'authorized',
-          profile: answer.profile,
-          error: null,
-          updatedAt: now,
-        };
-        return { record, ttlMs: retentionMs(record, now) };
-      });
+      const result = await this.store.transition(
+        id,
+        (cur) => {
+          if (cur.record.status !== 'pending' || cur.record.stage !== 'profile') return null;
+          const record: SessionRecord = {
+            ...cur.record,
+            status: 'authorized',
+            profile: answer.profile,
+            error: null,
+            updatedAt: now,
+          };
+          return { record, ttlMs: retentionMs(record, now) };
+        },
+        stored,
+      );
       if (result?.changed) {
         if (result.after.grantedAt) this.metrics.pushLatency.observe((this.clock.now() - result.after.grantedAt) / 1000);
         await this.tokens.scheduleRefresh(result.after);
@@ -54,8 +61,7 @@ export class ProfileService {
       const pauseMs = parseRetryAfter(answer.retryAfter, now) ?? DEFAULT_RETRY_AFTER_MS;
       return { kind: 'paused', at: now + pauseMs, pauseMs };
     }
-    const stored = await this.store.get(id);
-    const grantedAt = stored?.record.grantedAt ?? now;
+    const grantedAt = stored.record.grantedAt ?? now;
     const retryable = answer.kind === 'error' && answer.transient;
     if (retryable && now - grantedAt < PROFILE_DEADLINE_MS) {
       const backoff = Math.min(1_000 * 2 ** Math.min(attempt, 6), 30_000);
@@ -69,17 +75,24 @@ export class ProfileService {
     return { kind: 'done' };
   }
 
-  /** Reads the profile; a 401 gets exactly one refresh and one retry. `null`: the session is gone. */
-  private async fetchProfile(id: string): Promise<ProfileAnswer | null> {
-    for (let round = 0; round < 2; round++) {
-      const stored = await this.store.get(id);
+  /**
+   * Reads the profile (with the session it was read for); a 401 gets exactly one refresh and one
+   * retry. `null`: the session is gone.
+   */
+  private async fetchProfile(
+    id: string,
+    known?: StoredSession,
+  ): Promise<{ answer: ProfileAnswer; stored: StoredSession } | null> {
+    let current = known;
+    for (let round = 0; ; round++) {
+      const stored = current ?? (await this.store.get(id));
       if (!stored || stored.record.status !== 'pending' || !stored.sealedTokens) return null;
       const answer = await this.provider.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
-      if (answer.kind !== 'unauthorized' || round === 1) return answer;
+      if (answer.kind !== 'unauthorized' || round === 1) return { answer, stored };
       const refreshed = await this.tokens.refreshNow(id);
       if (refreshed === 'ended') return null;
+      current = undefined; // refreshed: read the new tokens
     }
-    return { kind: 'unauthorized' };
   }
 
   private async fail(id: string, error: SessionError): Promise<void> {
