@@ -44,10 +44,13 @@ import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
 import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
+import { TrendRepository } from './repositories/trend.repository';
+import { UpstreamRepository } from './repositories/upstream.repository';
 import { WebexClient } from './repositories/webex.client';
 import { DeadlineService } from './services/deadline.service';
 import { EnrollmentService } from './services/enrollment.service';
 import { FleetAuthService } from './services/fleet-auth.service';
+import { FleetStatsService } from './services/fleet-stats.service';
 import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
 import { KioskAccessService } from './services/kiosk-access.service';
@@ -61,6 +64,9 @@ import { ProfileService } from './services/profile.service';
 import { SessionService } from './services/session.service';
 import { SessionStore } from './services/session.store';
 import { TokenService } from './services/token.service';
+import { TrendService } from './services/trend.service';
+import { UpstreamService } from './services/upstream.service';
+import { WatchedProvider } from './services/watched.provider';
 
 /** Redis key layout: one hash-tagged prefix, so every key of the service lands in one Cluster slot. */
 export function keyPrefix(config: AppConfig): string {
@@ -79,6 +85,8 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
       inject: [REDIS_COMMAND],
       useFactory: (r: Redis) => new MetricsExchangeRepository(r, prefix),
     },
+    { provide: UpstreamRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new UpstreamRepository(r, prefix) },
+    { provide: TrendRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new TrendRepository(r, prefix) },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
@@ -103,7 +111,13 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
             metrics.upstreamDuration.observe({ endpoint, status: String(status) }, seconds),
         }),
     },
-    { provide: IdentityProvider, inject: [ProviderHttp], useFactory: (http: ProviderHttp) => identityProvider(config, http) },
+    {
+      provide: IdentityProvider,
+      inject: [ProviderHttp, UpstreamService],
+      // Watched: every answer also tells operators how the provider is doing (issue #13.7).
+      useFactory: (http: ProviderHttp, upstream: UpstreamService) =>
+        new WatchedProvider(identityProvider(config, http), upstream),
+    },
     { provide: PROVIDER_DESCRIPTION, inject: [IdentityProvider], useFactory: (p: IdentityProvider) => p.description },
     {
       provide: JobRepository,
@@ -133,11 +147,14 @@ const SERVICES: Type[] = [
   IntegratorService,
   MetricsService,
   LimitsService,
+  UpstreamService,
+  TrendService,
 ];
 const API_SERVICES: Type[] = [
   SessionGateway,
   FleetGateway,
   FleetService,
+  FleetStatsService,
   FleetAuthService,
   KioskCredentialService,
   KioskAccessService,

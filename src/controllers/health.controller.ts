@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { REDIS_COMMAND } from '../repositories/tokens';
+import { UpstreamService } from '../services/upstream.service';
 
 @Controller()
 export class HealthController {
@@ -9,6 +10,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     @Inject(REDIS_COMMAND) private readonly redis: Redis,
+    private readonly upstream: UpstreamService,
   ) {}
 
   /** Liveness: answers while the process can serve at all. */
@@ -17,11 +19,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Redis must answer, else load balancers should send kiosks elsewhere (503). */
+  /**
+   * Readiness: Redis must answer, else load balancers should send kiosks elsewhere (503). The
+   * provider's status rides along as detail only: a refused client or a 429 pause is for operators
+   * to fix or wait out, and sending kiosks to another process would not help.
+   */
   @Get('readyz')
   @HealthCheck()
-  ready() {
-    return this.health.check([() => this.pingRedis()]);
+  async ready() {
+    const result = await this.health.check([() => this.pingRedis()]);
+    return { ...result, provider: await this.upstream.status().catch(() => null) };
   }
 
   private async pingRedis() {

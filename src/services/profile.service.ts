@@ -45,7 +45,11 @@ export class ProfileService {
         return { record, ttlMs: retentionMs(record, now) };
       });
       if (result?.changed) {
-        if (result.after.grantedAt) this.metrics.pushLatency.observe((this.clock.now() - result.after.grantedAt) / 1000);
+        const grantedAt = result.after.grantedAt;
+        if (grantedAt) {
+          this.metrics.pushLatency.observe((this.clock.now() - grantedAt) / 1000);
+          this.metrics.timeToApprove.observe(Math.max(0, grantedAt - result.after.createdAt) / 1000);
+        }
         await this.tokens.scheduleRefresh(result.after);
       }
       return { kind: 'done' };
