@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsFrom, buildTrends, MinuteCounts, minuteOf, quantile } from './trends';
+import { bucketsFrom, buildTrends, MinuteCounts, minuteOf, quantile, TIME_TO_APPROVE_BUCKETS } from './trends';
 
 describe('fleet trends', () => {
   it('turns cumulative Prometheus buckets into per-bucket counts in bound order', () => {
@@ -59,13 +59,15 @@ describe('fleet trends', () => {
     });
     expect(trends.signIns[2]?.outcomes).toMatchObject({ authorized: 2, expired: 1 });
     expect(trends.timeToApprove.count).toBe(3);
-    expect(trends.timeToApprove.buckets).toEqual([
+    // Every bound is drawn, also the empty ones, then the overflow bucket.
+    expect(trends.timeToApprove.buckets.map((b) => b.le)).toEqual([...TIME_TO_APPROVE_BUCKETS, null]);
+    expect(trends.timeToApprove.buckets.filter((b) => b.count > 0)).toEqual([
       { le: 10, count: 1 },
       { le: 30, count: 2 },
-      { le: null, count: 0 },
     ]);
     expect(trends.pollLateness.perMinute.map((m) => m.polls)).toEqual([0, 0, 4]);
     expect(trends.pollLateness.perMinute[1]?.p99).toBeNull();
-    expect(trends.pollLateness.overall.p50).toBeCloseTo(0.05);
+    // All four in (0.05, 0.1]: the median is interpolated halfway.
+    expect(trends.pollLateness.overall.p50).toBeCloseTo(0.075);
   });
 });

@@ -13,6 +13,9 @@ export type TrendOutcome = (typeof TREND_OUTCOMES)[number];
 /** Time from the code being shown to the person approving it, in seconds: the histogram's bounds. */
 export const TIME_TO_APPROVE_BUCKETS = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600];
 
+/** Poll lateness (actual poll start minus the earliest allowed), in seconds: the histogram's bounds. */
+export const POLL_LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 /** One minute's counts, as stored: field → count (`created`, `ended:<outcome>`, `tta:<le>`, `late:<le>`). */
 export type MinuteCounts = Record<string, number>;
 
@@ -56,22 +59,29 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
-/** Cumulative Prometheus buckets (`le` → count) to per-bucket counts, in bound order. */
-export function bucketsFrom(counts: MinuteCounts, prefix: string): HistogramBucket[] {
-  const bounds = Object.keys(counts)
+/**
+ * Cumulative Prometheus buckets (`le` → count) to per-bucket counts, in bound order: the given
+ * bounds (so an empty hour still draws every bucket) plus any other bound found, and +Inf.
+ * A bound missing from a minute's counts grew by nothing since the bound below it did.
+ */
+export function bucketsFrom(counts: MinuteCounts, prefix: string, known: readonly number[] = []): HistogramBucket[] {
+  const found = Object.keys(counts)
     .filter((k) => k.startsWith(`${prefix}:`))
     .map((k) => k.slice(prefix.length + 1))
-    .filter((le) => le !== 'sum' && le !== 'count')
-    .map((le) => (le === '+Inf' ? Infinity : Number(le)))
-    .filter((b) => !Number.isNaN(b))
-    .sort((a, b) => a - b);
+    .filter((le) => le !== '+Inf')
+    .map(Number)
+    .filter((b) => Number.isFinite(b));
+  const bounds = [...new Set([...known, ...found])].sort((a, b) => a - b);
   let below = 0;
-  return bounds.map((b) => {
-    const cumulative = counts[`${prefix}:${b === Infinity ? '+Inf' : String(b)}`] ?? 0;
-    const count = Math.max(0, cumulative - below);
-    below = Math.max(below, cumulative);
-    return { le: b === Infinity ? null : b, count };
+  const cumulativeAt = (key: string) => Math.max(below, counts[`${prefix}:${key}`] ?? below);
+  const buckets = bounds.map((b) => {
+    const cumulative = cumulativeAt(String(b));
+    const count = cumulative - below;
+    below = cumulative;
+    return { le: b as number | null, count };
   });
+  buckets.push({ le: null, count: cumulativeAt('+Inf') - below });
+  return buckets;
 }
 
 /**
@@ -95,8 +105,8 @@ export function quantile(q: number, buckets: HistogramBucket[]): number | null {
   return lower;
 }
 
-function distribution(counts: MinuteCounts, prefix: string): Distribution {
-  const buckets = bucketsFrom(counts, prefix);
+function distribution(counts: MinuteCounts, prefix: string, bounds: readonly number[]): Distribution {
+  const buckets = bucketsFrom(counts, prefix, bounds);
   return {
     buckets,
     count: buckets.reduce((n, b) => n + b.count, 0),
@@ -124,14 +134,14 @@ export function buildTrends(perMinute: MinuteCounts[], lastMinute: number): Flee
     outcomes: Object.fromEntries(TREND_OUTCOMES.map((o) => [o, m[`ended:${o}`] ?? 0])) as Record<TrendOutcome, number>,
   }));
   const perMinuteLateness = perMinute.map((m, i) => {
-    const d = distribution(m, 'late');
+    const d = distribution(m, 'late', POLL_LATENESS_BUCKETS);
     return { at: at(i), polls: d.count, p50: d.p50, p99: d.p99 };
   });
   const hour = perMinute.reduce((sum, m) => add(sum, m), {} as MinuteCounts);
   return {
     minutes: perMinute.length,
     signIns,
-    timeToApprove: distribution(hour, 'tta'),
-    pollLateness: { perMinute: perMinuteLateness, overall: distribution(hour, 'late') },
+    timeToApprove: distribution(hour, 'tta', TIME_TO_APPROVE_BUCKETS),
+    pollLateness: { perMinute: perMinuteLateness, overall: distribution(hour, 'late', POLL_LATENESS_BUCKETS) },
   };
 }

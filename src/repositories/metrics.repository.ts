@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
+import { POLL_LATENESS_BUCKETS, TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
 
 /** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
 export class MetricsRepository {
@@ -28,7 +28,7 @@ export class MetricsRepository {
   readonly pollLateness = new Histogram({
     name: 'kiosk_poll_lateness_seconds',
     help: 'Actual poll start minus the earliest time the poll was allowed',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: POLL_LATENESS_BUCKETS,
     registers: [this.registry],
   });
 

@@ -44,6 +44,8 @@ export class UpstreamService implements OnApplicationShutdown {
   private readonly secrets: string[];
   private readonly slots = new Map<string, Slot>();
   private lastOkAt = 0;
+  private okPendingAt: number | null = null;
+  private okTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -73,12 +75,29 @@ export class UpstreamService implements OnApplicationShutdown {
     void this.write(failure, now);
   }
 
-  /** The provider answered normally: lasting problems seen before now are over. */
+  /**
+   * The provider answered normally: lasting problems seen before now are over. Written at most
+   * every `OK_THROTTLE_MS`, and the last answer of a burst always is (a trailing write), so a
+   * problem never outlives its fix by more than that.
+   */
   answered(): void {
     const now = this.clock.now();
-    if (now - this.lastOkAt < OK_THROTTLE_MS) return;
-    this.lastOkAt = now;
-    this.repo.markOk(now).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'could not record a provider answer'));
+    this.okPendingAt = now;
+    if (this.okTimer) return;
+    const wait = this.lastOkAt + OK_THROTTLE_MS - now;
+    if (wait <= 0) return this.writeOk();
+    this.okTimer = setTimeout(() => {
+      this.okTimer = null;
+      this.writeOk();
+    }, wait).unref();
+  }
+
+  private writeOk(): void {
+    const at = this.okPendingAt;
+    this.okPendingAt = null;
+    if (at === null) return;
+    this.lastOkAt = this.clock.now();
+    this.repo.markOk(at).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'could not record a provider answer'));
   }
 
   async status(): Promise<ProviderStatus> {
@@ -120,6 +139,8 @@ export class UpstreamService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): Promise<void> {
+    if (this.okTimer) clearTimeout(this.okTimer);
+    this.writeOk();
     const keys = [...this.slots.keys()];
     return Promise.all(keys.map((key) => this.flush(key))).then(() => undefined);
   }

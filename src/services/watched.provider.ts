@@ -86,7 +86,8 @@ function authorizeFailure(err: ProviderRequestError, now: number) {
   // No answer at all: the cause chain says whether it timed out or could not connect.
   const transport = err.status === null ? classifyTransportError(err.cause) : null;
   const reason = transport?.kind === 'transient' ? transport.reason : null;
-  const message = transport?.kind === 'transient' ? `${err.message}: ${transport.description}` : err.message;
+  // The transport's own words ("fetch failed (ECONNREFUSED)") say more than ours.
+  const message = transport?.kind === 'transient' ? transport.description : err.message;
   return causeOfAuthorizeFailure(
     {
       status: err.status,

@@ -7,9 +7,9 @@
 import { type Distribution, type LatenessMinute, OUTCOMES, seconds, type SignInMinute, type Trends } from './stats';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 600;
-const H = 150;
-const PAD = { left: 34, right: 6, top: 10, bottom: 20 };
+const W = 360;
+const H = 140;
+const PAD = { left: 40, right: 6, top: 10, bottom: 18 };
 
 type Attrs = Record<string, string | number>;
 
@@ -70,9 +70,10 @@ export function signInsChart(minutes: SignInMinute[]): SVGSVGElement {
   return svg;
 }
 
+/** Upper bounds, short enough for a dozen side by side: "5s", "90s", "5m", ">10m". */
 function bucketLabel(le: number | null, previous: number | null): string {
-  if (le === null) return `>${previous ?? 0} s`;
-  return le >= 120 ? `≤${le / 60} min` : `≤${le} s`;
+  const short = (v: number) => (v >= 120 ? `${v / 60}m` : `${v}s`);
+  return le === null ? `>${short(previous ?? 0)}` : short(le);
 }
 
 /** How long people took to approve, over the last hour, as a histogram. */
@@ -86,9 +87,13 @@ export function approveChart(d: Distribution): SVGSVGElement {
     const h = (b.count / top) * plotH;
     const x = PAD.left + i * slot;
     const label = bucketLabel(b.le, buckets[i - 1]?.le ?? null);
-    const bar = s('rect', { class: 'bar approve', x: x + 2, y: H - PAD.bottom - h, width: Math.max(1, slot - 4), height: h });
-    bar.append(s('title', {}, `${label}: ${b.count}`));
-    svg.append(bar, s('text', { class: 'tick', x: x + slot / 2, y: H - 4, 'text-anchor': 'middle' }, label));
+    const bar = s('rect', { class: 'bar approve', x: x + 1, y: H - PAD.bottom - h, width: Math.max(1, slot - 2), height: h });
+    bar.append(s('title', {}, `${b.le === null ? label : `≤${label}`}: ${b.count}`));
+    svg.append(bar);
+    // Every other bound is labelled: a dozen labels side by side would touch.
+    if (i % 2 === 0 || i === buckets.length - 1) {
+      svg.append(s('text', { class: 'tick', x: x + slot / 2, y: H - 4, 'text-anchor': 'middle' }, label));
+    }
   });
   return svg;
 }
