@@ -11,6 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
 import { loggerOptions } from './config/logger.options';
+import { DocsController } from './controllers/docs.controller';
 import { EnrollmentController } from './controllers/enrollment.controller';
 import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
@@ -24,6 +25,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { basicAuth } from './http/basic-auth.middleware';
 import { ClientPages } from './http/client-pages';
 import { KioskGuard } from './http/kiosk.guard';
+import { ApiDocuments, packageVersion } from './http/openapi/api-documents';
 import { PollScheduler } from './processors/poll.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
@@ -207,6 +209,7 @@ export class AppModule {
             FleetController,
             ProviderController,
             EnrollmentController,
+            DocsController,
           ]
         : [],
       providers: [
@@ -216,6 +219,7 @@ export class AppModule {
           ? [
               ...API_SERVICES,
               { provide: ClientPages, useValue: new ClientPages() },
+              { provide: ApiDocuments, useValue: new ApiDocuments(packageVersion()) },
               { provide: APP_FILTER, useClass: ApiExceptionFilter },
             ]
           : []),

@@ -1,9 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { schemaRef } from '../http/openapi/schemas';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { REDIS_COMMAND } from '../repositories/tokens';
 import { UpstreamService } from '../services/upstream.service';
 
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -15,6 +18,12 @@ export class HealthController {
 
   /** Liveness: answers while the process can serve at all. */
   @Get('healthz')
+  @ApiOperation({ summary: 'Liveness: 200 while the process lives' })
+  @ApiResponse({
+    status: 200,
+    description: 'alive',
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -25,6 +34,9 @@ export class HealthController {
    * to fix or wait out, and sending kiosks to another process would not help.
    */
   @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: 200 when Redis answers (within 1 s), else 503; the provider’s status as detail' })
+  @ApiResponse({ status: 200, description: 'ready', schema: schemaRef('Readiness') })
+  @ApiResponse({ status: 503, description: 'Redis does not answer', schema: schemaRef('Readiness') })
   @HealthCheck()
   async ready() {
     const result = await this.health.check([() => this.pingRedis()]);
