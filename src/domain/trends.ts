@@ -74,11 +74,11 @@ export function bucketsFrom(counts: MinuteCounts, prefix: string, known: readonl
   const bounds = [...new Set([...known, ...found])].sort((a, b) => a - b);
   let below = 0;
   const cumulativeAt = (key: string) => Math.max(below, counts[`${prefix}:${key}`] ?? below);
-  const buckets = bounds.map((b) => {
+  const buckets: HistogramBucket[] = bounds.map((b) => {
     const cumulative = cumulativeAt(String(b));
     const count = cumulative - below;
     below = cumulative;
-    return { le: b as number | null, count };
+    return { le: b, count };
   });
   buckets.push({ le: null, count: cumulativeAt('+Inf') - below });
   return buckets;

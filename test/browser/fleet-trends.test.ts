@@ -70,9 +70,9 @@ describe('fleet view trends in Chromium (API and two workers)', () => {
     );
     await expect.poll(() => emptyShown(page), { timeout: 10_000 }).toBe(false);
     const [a, b, c] = sessions;
-    await sim.control.approve(a!.userCode, 'Ada Lovelace');
-    await sim.control.approve(b!.userCode, 'Grace Hopper');
-    await sim.control.deny(c!.userCode);
+    await sim.control.approve(a.userCode, 'Ada Lovelace');
+    await sim.control.approve(b.userCode, 'Grace Hopper');
+    await sim.control.deny(c.userCode);
 
     // The workers count; within a few seconds the page is pushed the new sums and redraws.
     await expect

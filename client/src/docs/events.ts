@@ -2,6 +2,7 @@
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function h(tag: string, text?: string, cls?: string): HTMLElement {
   const el = document.createElement(tag);
@@ -40,14 +41,14 @@ export function renderEvents(doc: unknown): void {
     const message = resolve(doc, Array.isArray(op.messages) ? op.messages[0] : null);
     const reply = isObj(op.reply) && Array.isArray(op.reply.messages) ? resolve(doc, op.reply.messages[0]) : null;
     const row = h('tr');
-    row.dataset.event = String(message?.name ?? '');
+    row.dataset.event = text(message?.name);
     row.append(
-      h('td', String(channel?.address ?? ''), 'mono'),
+      h('td', text(channel?.address), 'mono'),
       h('td', op.action === 'send' ? 'client → server' : 'server → client'),
-      h('td', String(message?.name ?? ''), 'mono'),
+      h('td', text(message?.name), 'mono'),
       h('td', shape(message?.payload), 'mono'),
       h('td', reply ? shape(reply.payload) : '—', 'mono'),
-      h('td', String(op.summary ?? '')),
+      h('td', text(op.summary)),
     );
     table.append(row);
   }
