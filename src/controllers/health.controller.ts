@@ -4,6 +4,7 @@ import { schemaRef } from '../http/openapi/schemas';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { REDIS_COMMAND } from '../repositories/tokens';
+import { ProviderStatus } from '../domain/upstream';
 import { UpstreamService } from '../services/upstream.service';
 
 @ApiTags('operations')
@@ -40,7 +41,15 @@ export class HealthController {
   @HealthCheck()
   async ready() {
     const result = await this.health.check([() => this.pingRedis()]);
-    return { ...result, provider: await this.upstream.status().catch(() => null) };
+    return { ...result, provider: await this.providerStatus() };
+  }
+
+  /** Detail only: a slow or failed read gives `null` rather than delaying or failing readiness. */
+  private providerStatus(): Promise<ProviderStatus | null> {
+    return Promise.race([
+      this.upstream.status(),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000).unref()),
+    ]).catch(() => null);
   }
 
   private async pingRedis() {

@@ -44,9 +44,15 @@ function failures(all: FleetSession[], upstream: Upstream | null): HTMLElement[]
 }
 
 /** The banner over the table: what is wrong with the provider right now, and since when. */
+let shownProblems = '';
+
 export function renderProblems(upstream: Upstream | null, now: number): void {
   const banner = byId('provider-status');
   const problems = upstream ? currentProblems(upstream, now) : [];
+  // Called every second (a pause ends by the clock): the banner is rebuilt only when it changes.
+  const key = JSON.stringify(problems);
+  if (key === shownProblems) return;
+  shownProblems = key;
   banner.hidden = problems.length === 0;
   banner.dataset.state = problems[0]?.kind ?? 'ok';
   banner.replaceChildren(
