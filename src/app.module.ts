@@ -11,6 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
 import { loggerOptions } from './config/logger.options';
+import { DocsController } from './controllers/docs.controller';
 import { EnrollmentController } from './controllers/enrollment.controller';
 import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
@@ -24,6 +25,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { basicAuth } from './http/basic-auth.middleware';
 import { ClientPages } from './http/client-pages';
 import { KioskGuard } from './http/kiosk.guard';
+import { ApiDocuments, packageVersion } from './http/openapi/api-documents';
 import { PollScheduler } from './processors/poll.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
@@ -44,10 +46,13 @@ import { RedisFactory } from './repositories/redis.factory';
 import { SessionRepository } from './repositories/session.repository';
 import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
+import { TrendRepository } from './repositories/trend.repository';
+import { UpstreamRepository } from './repositories/upstream.repository';
 import { WebexClient } from './repositories/webex.client';
 import { DeadlineService } from './services/deadline.service';
 import { EnrollmentService } from './services/enrollment.service';
 import { FleetAuthService } from './services/fleet-auth.service';
+import { FleetStatsService } from './services/fleet-stats.service';
 import { FleetService } from './services/fleet.service';
 import { IntegratorService } from './services/integrator.service';
 import { KioskAccessService } from './services/kiosk-access.service';
@@ -61,6 +66,9 @@ import { ProfileService } from './services/profile.service';
 import { SessionService } from './services/session.service';
 import { SessionStore } from './services/session.store';
 import { TokenService } from './services/token.service';
+import { TrendService } from './services/trend.service';
+import { UpstreamService } from './services/upstream.service';
+import { WatchedProvider } from './services/watched.provider';
 
 /** Redis key layout: one hash-tagged prefix, so every key of the service lands in one Cluster slot. */
 export function keyPrefix(config: AppConfig): string {
@@ -79,6 +87,8 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
       inject: [REDIS_COMMAND],
       useFactory: (r: Redis) => new MetricsExchangeRepository(r, prefix),
     },
+    { provide: UpstreamRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new UpstreamRepository(r, prefix) },
+    { provide: TrendRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new TrendRepository(r, prefix) },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
@@ -103,7 +113,13 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
             metrics.upstreamDuration.observe({ endpoint, status: String(status) }, seconds),
         }),
     },
-    { provide: IdentityProvider, inject: [ProviderHttp], useFactory: (http: ProviderHttp) => identityProvider(config, http) },
+    {
+      provide: IdentityProvider,
+      inject: [ProviderHttp, UpstreamService],
+      // Watched: every answer also tells operators how the provider is doing (issue #13.7).
+      useFactory: (http: ProviderHttp, upstream: UpstreamService) =>
+        new WatchedProvider(identityProvider(config, http), upstream),
+    },
     { provide: PROVIDER_DESCRIPTION, inject: [IdentityProvider], useFactory: (p: IdentityProvider) => p.description },
     {
       provide: JobRepository,
@@ -133,11 +149,14 @@ const SERVICES: Type[] = [
   IntegratorService,
   MetricsService,
   LimitsService,
+  UpstreamService,
+  TrendService,
 ];
 const API_SERVICES: Type[] = [
   SessionGateway,
   FleetGateway,
   FleetService,
+  FleetStatsService,
   FleetAuthService,
   KioskCredentialService,
   KioskAccessService,
@@ -193,6 +212,7 @@ export class AppModule {
             FleetController,
             ProviderController,
             EnrollmentController,
+            DocsController,
           ]
         : [],
       providers: [
@@ -202,6 +222,7 @@ export class AppModule {
           ? [
               ...API_SERVICES,
               { provide: ClientPages, useValue: new ClientPages() },
+              { provide: ApiDocuments, useValue: new ApiDocuments(packageVersion()) },
               { provide: APP_FILTER, useClass: ApiExceptionFilter },
             ]
           : []),

@@ -12,6 +12,7 @@ import { resolveProvider } from './config/provider.resolver';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
 import { CLIENT_DIR } from './http/client-pages';
+import { publishApiDocuments } from './http/openapi/api-documents';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
 import { createWebexSimulator } from './simulator/webex-simulator';
@@ -42,6 +43,7 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
   app.useLogger(app.get(Logger));
   app.use(requestLogger(config));
   applyHttpSecurity(app, config);
+  publishApiDocuments(app);
   if (config.webex.simulated) {
     const sim = createWebexSimulator({ publicBaseUrl: `${config.http.publicUrl}/sim` });
     app.use('/sim', sim.app);

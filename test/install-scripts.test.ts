@@ -18,9 +18,9 @@ describe('install scripts', () => {
     expect(run.stdout).toContain('No packages with unreviewed install scripts.');
   });
 
-  it('decides each package on purpose: @swc/core allowed, msgpackr-extract denied', () => {
+  it('decides each package on purpose: @swc/core allowed, msgpackr-extract and @scarf/scarf denied', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
-    expect(pkg.allowScripts).toEqual({ '@swc/core': true, 'msgpackr-extract': false });
+    expect(pkg.allowScripts).toEqual({ '@swc/core': true, 'msgpackr-extract': false, '@scarf/scarf': false });
   });
 
   it('still gets msgpackr native acceleration with the install script denied (the prebuilt package is loaded)', () => {

@@ -1,4 +1,6 @@
 import { SessionView } from './session';
+import { FleetTrends } from './trends';
+import { UpstreamReport } from './upstream';
 
 /** Socket.IO event maps: the push surface of the contract, typed end to end. */
 export interface KioskServerEvents {
@@ -20,6 +22,17 @@ export interface FleetServerEvents {
   'fleet:session': (view: SessionView) => void;
   /** A kiosk was enrolled or revoked: the fleet view reloads its list (`fleet:kiosks`). */
   'fleet:kiosks-changed': () => void;
+  /** A call to the identity provider failed: its status and the last failures (issue #13.7). */
+  'fleet:upstream': (report: UpstreamReport) => void;
+  /** Every few seconds from each API process to its own fleet sockets: the charts' data and the provider's status. */
+  'fleet:stats': (stats: FleetStats) => void;
+}
+
+/** The fleet view's charts and provider status (`fleet:stats`, pushed and on request). */
+export interface FleetStats {
+  generatedAt: string;
+  trends: FleetTrends;
+  upstream: UpstreamReport;
 }
 
 export function sessionRoom(id: string): string {

@@ -1,15 +1,16 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { APP_CONFIG } from '../config/app-config.token';
 import { AppConfig } from '../config/config.schema';
 import { RateLimitedError, UnauthorizedError } from '../domain/errors';
-import { FLEET_NAMESPACE, FLEET_ROOM } from '../domain/events';
+import { FleetStats, FLEET_NAMESPACE, FLEET_ROOM } from '../domain/events';
 import { clientAddressResolver } from '../http/client-address';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KioskView } from '../domain/kiosk';
 import { EnrollmentService } from '../services/enrollment.service';
 import { FleetAuthService } from '../services/fleet-auth.service';
+import { FLEET_STATS_EVERY_MS, FleetStatsService } from '../services/fleet-stats.service';
 import { FleetService, FleetSnapshot } from '../services/fleet.service';
 import { LimitsService } from '../services/limits.service';
 import { handshakeError, setState, stateOf } from './handshake';
@@ -21,9 +22,10 @@ import { handshakeError, setState, stateOf } from './handshake';
  * authentication for the address (slowed down, then refused).
  */
 @WebSocketGateway({ namespace: FLEET_NAMESPACE })
-export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(FleetGateway.name);
   private readonly addressOf: ReturnType<typeof clientAddressResolver>;
+  private statsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -32,6 +34,7 @@ export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     private readonly limits: LimitsService,
     private readonly enrollment: EnrollmentService,
     private readonly metrics: MetricsRepository,
+    private readonly stats: FleetStatsService,
   ) {
     this.addressOf = clientAddressResolver(config.security.trustProxy);
   }
@@ -43,6 +46,19 @@ export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
         (err: unknown) => next(handshakeError(err)),
       );
     });
+    // Each API process feeds only its own sockets (`local`): the charts' data is the same everywhere.
+    this.statsTimer = setInterval(() => {
+      if (namespace.sockets.size === 0) return;
+      this.stats.stats().then(
+        (stats) => namespace.local.to(FLEET_ROOM).emit('fleet:stats', stats),
+        (err: unknown) => this.logger.warn({ err: String(err) }, 'fleet stats failed'),
+      );
+    }, FLEET_STATS_EVERY_MS);
+    this.statsTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
   }
 
   private async admit(socket: Socket): Promise<void> {
@@ -77,6 +93,17 @@ export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     } catch (err) {
       this.logger.error({ err }, 'fleet snapshot failed');
       return { error: { code: 'unavailable', message: 'The fleet could not be read; retrying' } };
+    }
+  }
+
+  /** The charts' data and the provider's status, on connect; then pushed every few seconds. */
+  @SubscribeMessage('fleet:stats')
+  async fleetStats(): Promise<FleetStats | { error: { code: string; message: string } }> {
+    try {
+      return await this.stats.stats();
+    } catch (err) {
+      this.logger.error({ err }, 'fleet stats failed');
+      return { error: { code: 'unavailable', message: 'The fleet statistics could not be read; retrying' } };
     }
   }
 

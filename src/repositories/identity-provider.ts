@@ -29,14 +29,17 @@ export class ProviderRequestError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
-    options?: { cause?: unknown; retryAfterMs?: number | null },
+    options?: { cause?: unknown; retryAfterMs?: number | null; code?: string | null },
   ) {
     super(message, options);
     this.name = 'ProviderRequestError';
     this.retryAfterMs = options?.retryAfterMs ?? null;
+    this.code = options?.code ?? null;
   }
   /** Set on HTTP 429: how long the provider asked every caller with this client id to wait. */
   readonly retryAfterMs: number | null;
+  /** The provider's error code (`invalid_client`, …), when its answer carried one. */
+  readonly code: string | null;
 }
 
 /**

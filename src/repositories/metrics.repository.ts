@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { POLL_LATENESS_BUCKETS, TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
 
 /** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
 export class MetricsRepository {
@@ -27,7 +28,7 @@ export class MetricsRepository {
   readonly pollLateness = new Histogram({
     name: 'kiosk_poll_lateness_seconds',
     help: 'Actual poll start minus the earliest time the poll was allowed',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: POLL_LATENESS_BUCKETS,
     registers: [this.registry],
   });
 
@@ -35,6 +36,14 @@ export class MetricsRepository {
     name: 'kiosk_push_latency_seconds',
     help: 'Token received from Webex until the authorized push was sent',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** Code shown to token granted: how long people take to approve (the fleet view charts it). */
+  readonly timeToApprove = new Histogram({
+    name: 'kiosk_time_to_approve_seconds',
+    help: 'Sign-in started until the person approved it (token granted)',
+    buckets: TIME_TO_APPROVE_BUCKETS,
     registers: [this.registry],
   });
 

@@ -73,9 +73,7 @@ export class OidcClient extends IdentityProvider {
       throw new ProviderRequestError(
         `${name} refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
         res.status,
-        {
-          retryAfterMs,
-        },
+        { retryAfterMs, code },
       );
     }
     const a = parseDeviceAuthorization(res.body);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { FLEET_NAMESPACE, FLEET_ROOM, FleetServerEvents, KioskServerEvents, sessionRoom } from '../domain/events';
 import { kioskRoom } from '../domain/kiosk';
 import { SessionView } from '../domain/session';
+import { UpstreamReport } from '../domain/upstream';
 
 /**
  * Sends pushes through Redis, so a change made in any process (a worker has no Socket.IO server)
@@ -25,6 +26,10 @@ export class PushRepository {
   sessionChanged(view: SessionView): void {
     this.kiosks.to(sessionRoom(view.id)).emit('session:update', view);
     this.fleet.to(FLEET_ROOM).emit('fleet:session', view);
+  }
+
+  upstreamChanged(report: UpstreamReport): void {
+    this.fleet.to(FLEET_ROOM).emit('fleet:upstream', report);
   }
 
   kiosksChanged(): void {

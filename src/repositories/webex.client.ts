@@ -78,9 +78,7 @@ export class WebexClient extends IdentityProvider {
       throw new ProviderRequestError(
         `Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
         res.status,
-        {
-          retryAfterMs,
-        },
+        { retryAfterMs, code },
       );
     }
     const a = parseDeviceAuthorization(res.body);

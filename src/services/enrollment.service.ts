@@ -17,8 +17,8 @@ import { LimitsService } from './limits.service';
 /** Long enough to walk a printed list of links round a building; a link works once. */
 export const ENROLLMENT_LINK_TTL_MS = 24 * 3600 * 1000;
 
-const kioskIdBody = z.object({ kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$') });
-const redeemBody = z.object({ token: z.string().regex(/^[\w-]{43}$/, 'token is not an enrollment token') });
+export const kioskIdBody = z.object({ kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$') });
+export const redeemBody = z.object({ token: z.string().regex(/^[\w-]{43}$/, 'token is not an enrollment token') });
 
 /**
  * Kiosk enrollment: an operator issues a one-time link for a kiosk id; opening it on the kiosk

@@ -52,7 +52,11 @@ export class ProfileService {
         stored,
       );
       if (result?.changed) {
-        if (result.after.grantedAt) this.metrics.pushLatency.observe((this.clock.now() - result.after.grantedAt) / 1000);
+        const grantedAt = result.after.grantedAt;
+        if (grantedAt) {
+          this.metrics.pushLatency.observe((this.clock.now() - grantedAt) / 1000);
+          this.metrics.timeToApprove.observe(Math.max(0, grantedAt - result.after.createdAt) / 1000);
+        }
         await this.tokens.scheduleRefresh(result.after);
       }
       return { kind: 'done' };

@@ -7,9 +7,12 @@ import { io } from 'socket.io-client';
 import './fleet.css';
 import { renderKiosks, setUpEnrollForm } from './kiosks';
 import { applySnapshot, type FleetSession, newer, parseKiosks, parseSession } from './model';
-import { render, tick } from './render';
+import { renderCharts } from './charts';
+import { render, renderProblems, tick } from './render';
+import { parseTrends, parseUpstream, type Upstream } from './stats';
 
 const sessions = new Map<string, FleetSession>();
+let upstream: Upstream | null = null;
 const conn = document.getElementById('conn')!;
 
 const socket = io('/admin', {
@@ -42,7 +45,28 @@ function loadSnapshot(): void {
       s.sessions.map(parseSession).filter((x): x is FleetSession => x !== null),
       s.generatedAt,
     );
-    render(sessions, Date.now());
+    render(sessions, Date.now(), upstream);
+  });
+}
+
+/** Charts and provider status: pushed every few seconds (`fleet:stats`), and asked for once on connect. */
+function applyStats(payload: unknown): void {
+  const p = payload as { trends?: unknown; upstream?: unknown } | undefined;
+  const trends = parseTrends(p?.trends);
+  if (trends) renderCharts(trends);
+  applyUpstream(p?.upstream);
+}
+
+function applyUpstream(payload: unknown): void {
+  const parsed = parseUpstream(payload);
+  if (!parsed) return;
+  upstream = parsed;
+  render(sessions, Date.now(), upstream);
+}
+
+function loadStats(): void {
+  socket.timeout(10_000).emit('fleet:stats', (err: Error | null, stats: unknown) => {
+    if (!err) applyStats(stats);
   });
 }
 
@@ -56,6 +80,7 @@ function loadKiosks(): void {
 socket.on('connect', () => {
   status('online', 'live');
   loadSnapshot();
+  loadStats();
   loadKiosks();
 });
 socket.on('disconnect', () => status('offline', 'offline — reconnecting'));
@@ -68,12 +93,18 @@ socket.on('fleet:session', (payload: unknown) => {
   const s = parseSession(payload);
   if (s && newer(s, sessions.get(s.id))) {
     sessions.set(s.id, s);
-    render(sessions, Date.now());
+    render(sessions, Date.now(), upstream);
   }
 });
 
 socket.on('fleet:kiosks-changed', loadKiosks);
+socket.on('fleet:stats', applyStats);
+socket.on('fleet:upstream', applyUpstream);
 
 setUpEnrollForm(loadKiosks);
-setInterval(() => tick(sessions, Date.now()), 1000);
-render(sessions, Date.now());
+setInterval(() => {
+  tick(sessions, Date.now());
+  // A 429 pause ends at its `until` even before the next push says so.
+  renderProblems(upstream, Date.now());
+}, 1000);
+render(sessions, Date.now(), upstream);
