@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type Redis from 'ioredis';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { requestLogger } from './config/logger.options';
@@ -15,6 +16,7 @@ import { CLIENT_DIR } from './http/client-pages';
 import { publishApiDocuments } from './http/openapi/api-documents';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
+import { REDIS_COMMAND } from './repositories/tokens';
 import { createWebexSimulator } from './simulator/webex-simulator';
 import { LifecycleLogger } from './startup/lifecycle.logger';
 
@@ -55,8 +57,27 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
       allowedOrigins: config.security.socketOrigins,
     }),
   );
+  await connected(app.get<Redis>(REDIS_COMMAND), REDIS_READY_WAIT_MS);
   await app.listen(config.http.port, config.http.host);
   return app;
+}
+
+/** How long a start waits for Redis before it listens anyway (`/readyz` then says 503). */
+const REDIS_READY_WAIT_MS = 10_000;
+
+/**
+ * Until the command connection is up, every request that touches Redis (most of them, rate limits
+ * included) would be answered 503; a process should not take traffic in that state if it can wait.
+ */
+async function connected(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Configuration, then (AUTH_PROVIDER=oidc) the provider's discovery: any problem stops the start. */

@@ -11,7 +11,7 @@ const LOCK_MS = 8_000;
  * out, and that lease ran out at most WORKER_LOCK_MS after the dead worker's last answer; this is
  * room for timers and the event loop on a shared two-core machine, not for the design.
  */
-const SCHEDULING_SLACK_MS = 1_000;
+const SCHEDULING_SLACK_MS = 2_000;
 
 /**
  * A worker holding many pending sign-ins on its timers is killed (SIGKILL: no hand-back). Another
