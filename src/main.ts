@@ -16,6 +16,7 @@ import { CLIENT_DIR } from './http/client-pages';
 import { publishApiDocuments } from './http/openapi/api-documents';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
+import { whenReady } from './repositories/redis-ready';
 import { REDIS_COMMAND } from './repositories/tokens';
 import { createWebexSimulator } from './simulator/webex-simulator';
 import { LifecycleLogger } from './startup/lifecycle.logger';
@@ -40,6 +41,9 @@ async function startWorker(module: DynamicModule): Promise<INestApplicationConte
   return app;
 }
 
+/** How long a start waits for Redis before it goes on anyway (`/readyz` then says 503). */
+const REDIS_READY_WAIT_MS = 10_000;
+
 async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisFactory): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
@@ -51,33 +55,16 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
     app.use('/sim', sim.app);
   }
   if (existsSync(CLIENT_DIR)) app.useStaticAssets(CLIENT_DIR, { index: 'index.html', maxAge: 0 });
+  const [pub, sub] = [redis.command('socket.io-pub'), redis.blocking('socket.io-sub')];
+  await Promise.all([app.get<Redis>(REDIS_COMMAND), pub, sub].map((client) => whenReady(client, REDIS_READY_WAIT_MS)));
   app.useWebSocketAdapter(
-    new RedisIoAdapter(app, redis.command('socket.io-pub'), redis.blocking('socket.io-sub'), {
+    new RedisIoAdapter(app, pub, sub, {
       channelKey: `${keyPrefix(config)}:socket.io`,
       allowedOrigins: config.security.socketOrigins,
     }),
   );
-  await connected(app.get<Redis>(REDIS_COMMAND), REDIS_READY_WAIT_MS);
   await app.listen(config.http.port, config.http.host);
   return app;
-}
-
-/** How long a start waits for Redis before it listens anyway (`/readyz` then says 503). */
-const REDIS_READY_WAIT_MS = 10_000;
-
-/**
- * Until the command connection is up, every request that touches Redis (most of them, rate limits
- * included) would be answered 503; a process should not take traffic in that state if it can wait.
- */
-async function connected(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    client.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** Configuration, then (AUTH_PROVIDER=oidc) the provider's discovery: any problem stops the start. */

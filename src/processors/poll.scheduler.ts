@@ -10,11 +10,14 @@ import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { Claimed, LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisFactory } from '../repositories/redis.factory';
+import { whenReady } from '../repositories/redis-ready';
 import { REDIS_FACTORY } from '../repositories/tokens';
 import { PauseService } from '../services/pause.service';
 import { HeldSignIn, PollService } from '../services/poll.service';
 import { SessionStore } from '../services/session.store';
 
+/** How long the start waits for the control subscriber's connection before subscribing anyway. */
+const SUBSCRIBER_READY_WAIT_MS = 10_000;
 /** How often a poller looks for new sign-ins and for ones whose poller went quiet. */
 const CLAIM_EVERY_MS = 250;
 /** New sign-ins are claimed this long before their first poll, so the timer is set in time. */
@@ -86,7 +89,9 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.control.listen(this.redis.blocking('control-sub'), (m) => this.onControl(m));
+    const subscriber = this.redis.blocking('control-sub');
+    await whenReady(subscriber, SUBSCRIBER_READY_WAIT_MS);
+    await this.control.listen(subscriber, (m) => this.onControl(m));
     await this.resync();
     this.resyncTimer = setInterval(() => void this.resync(), RESYNC_EVERY_MS);
     this.scheduleClaim(0);
