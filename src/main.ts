@@ -13,14 +13,15 @@ import { RedisIoAdapter } from './gateways/redis-io.adapter';
 import { CLIENT_DIR } from './http/client-pages';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
+import { redisTarget } from './repositories/redis-target';
 import { createWebexSimulator } from './simulator/webex-simulator';
 import { LifecycleLogger } from './startup/lifecycle.logger';
 
 async function main(): Promise<void> {
   const config = await readConfigOrExit();
   let demoRedis: DemoRedis | null = null;
-  if (!config.redis.url) demoRedis = await startDemoRedis();
-  const redis = new RedisFactory(config.redis.url ?? demoRedis!.url);
+  if (!config.redis.url && !config.redis.sentinel) demoRedis = await startDemoRedis();
+  const redis = new RedisFactory(redisTarget(config.redis, demoRedis?.url ?? null));
   const module = AppModule.register(config, redis);
 
   const app: INestApplicationContext =
