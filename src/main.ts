@@ -10,6 +10,7 @@ import { AppConfig } from './config/config.schema';
 import { resolveProvider } from './config/provider.resolver';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
+import { SessionGateway } from './gateways/session.gateway';
 import { CLIENT_DIR } from './http/client-pages';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
@@ -50,6 +51,7 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
     new RedisIoAdapter(app, redis.command('socket.io-pub'), redis.blocking('socket.io-sub'), {
       channelKey: `${keyPrefix(config)}:socket.io`,
       allowedOrigins: config.security.socketOrigins,
+      onResubscribed: () => void app.get(SessionGateway).resync(),
     }),
   );
   await app.listen(config.http.port, config.http.host);
