@@ -41,6 +41,7 @@ import { ProviderHttp } from './repositories/provider-http';
 import { PushRepository } from './repositories/push.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { RedisFactory } from './repositories/redis.factory';
+import { ReplicationRepository } from './repositories/replication.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
@@ -73,7 +74,11 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: APP_CONFIG, useValue: config },
     { provide: REDIS_FACTORY, useValue: redis },
     { provide: REDIS_COMMAND, inject: [REDIS_FACTORY], useFactory: (f: RedisFactory) => f.command('commands') },
-    { provide: SessionRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new SessionRepository(r, prefix) },
+    {
+      provide: SessionRepository,
+      inject: [REDIS_COMMAND, MetricsRepository],
+      useFactory: (r: Redis, metrics: MetricsRepository) => new SessionRepository(r, prefix, replication(config, r, metrics)),
+    },
     {
       provide: MetricsExchangeRepository,
       inject: [REDIS_COMMAND],
@@ -112,6 +117,15 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
         new JobRepository({ [QUEUE_NAMES.poll]: poll, [QUEUE_NAMES.refresh]: refresh }, prefix),
     },
   ];
+}
+
+/** With Sentinel, writes a failover must not undo wait for replicas (`REDIS_WAIT_REPLICAS`, 0: never). */
+function replication(config: AppConfig, redis: Redis, metrics: MetricsRepository): ReplicationRepository | null {
+  const sentinel = config.redis.sentinel;
+  if (!sentinel || sentinel.waitReplicas === 0) return null;
+  return new ReplicationRepository(redis, { replicas: sentinel.waitReplicas, timeoutMs: sentinel.waitTimeoutMs }, (outcome, s) =>
+    metrics.replicationWait.observe({ outcome }, s),
+  );
 }
 
 /** The one provider `AUTH_PROVIDER` chose; OIDC endpoints were resolved at start (`resolveProvider`). */
