@@ -132,6 +132,15 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async adopt(c: Claimed): Promise<void> {
+    const mine = this.held.get(c.id);
+    if (mine && !c.takenOver) {
+      // Claimed again from the due set: a Redis failover lost the first claim. What is in memory
+      // (when it last polled) is right, the stored poll state is not. The lease the claim wrote
+      // counts from the first poll's due time: extend it at once, as the lost renewals had.
+      mine.leaseUntil = c.at + this.config.poller.leaseMs;
+      await this.renew(mine, mine.nextAt);
+      return;
+    }
     const stored = await this.store.get(c.id);
     const base = stored && this.polls.hold(stored, c);
     if (!base) {
