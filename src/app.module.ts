@@ -75,9 +75,14 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: REDIS_FACTORY, useValue: redis },
     { provide: REDIS_COMMAND, inject: [REDIS_FACTORY], useFactory: (f: RedisFactory) => f.command('commands') },
     {
-      provide: SessionRepository,
+      provide: ReplicationRepository,
       inject: [REDIS_COMMAND, MetricsRepository],
-      useFactory: (r: Redis, metrics: MetricsRepository) => new SessionRepository(r, prefix, replication(config, r, metrics)),
+      useFactory: (r: Redis, metrics: MetricsRepository) => replication(config, r, metrics),
+    },
+    {
+      provide: SessionRepository,
+      inject: [REDIS_COMMAND, ReplicationRepository],
+      useFactory: (r: Redis, wait: ReplicationRepository | null) => new SessionRepository(r, prefix, wait),
     },
     {
       provide: MetricsExchangeRepository,
@@ -88,7 +93,11 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
-    { provide: KioskRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new KioskRepository(r, prefix) },
+    {
+      provide: KioskRepository,
+      inject: [REDIS_COMMAND, ReplicationRepository],
+      useFactory: (r: Redis, wait: ReplicationRepository | null) => new KioskRepository(r, prefix, wait),
+    },
     { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new RateLimitRepository(r, prefix) },
     {
       provide: SocketLeaseRepository,
@@ -119,7 +128,10 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory): Provider[]
   ];
 }
 
-/** With Sentinel, writes a failover must not undo wait for replicas (`REDIS_WAIT_REPLICAS`, 0: never). */
+/**
+ * With Sentinel, writes a failover must not undo wait for replicas (`REDIS_WAIT_REPLICAS`, 0: never).
+ * One for the process: it shares its `WAIT`s among every write on the command connection.
+ */
 function replication(config: AppConfig, redis: Redis, metrics: MetricsRepository): ReplicationRepository | null {
   const sentinel = config.redis.sentinel;
   if (!sentinel || sentinel.waitReplicas === 0) return null;

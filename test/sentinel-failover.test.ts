@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { SessionView } from '../src/domain/session';
 import { createSession, KioskSocket } from './support/kiosk-socket';
 import { Service, Simulator, startService, startSimulator } from './support/processes';
+import { call, enrolledKiosk, OPS } from './support/security';
 import { MASTER_NAME, SentinelTopology, startSentinelTopology } from './support/sentinel';
 
 const SIGN_INS = 100;
@@ -66,7 +67,7 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
     await topology?.stop();
   });
 
-  it('waits for the replica after a write that matters', async () => {
+  it('waits for the replica after the writes that matter', async () => {
     const primary = new Redis({ port: topology.primary.port, host: '127.0.0.1', password: REDIS_PASSWORD });
     try {
       const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(await primary.info('commandstats'))?.[1] ?? 0);
@@ -75,6 +76,15 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
       expect(await waits()).toBe(before);
       expect((await fetch(`${api.url}/api/sessions/${session.id}`, { method: 'DELETE' })).status).toBe(200);
       expect(await waits()).toBe(before + 1);
+      // Enrolling a kiosk (its credential) and revoking it are security decisions a failover must not undo.
+      await enrolledKiosk(api.url, 'enrolled-1');
+      expect(await waits()).toBe(before + 2);
+      const revoked = await call(api.url, 'POST', '/admin/kiosks/revocations', {
+        body: { kioskId: 'enrolled-1' },
+        headers: { authorization: OPS },
+      });
+      expect(revoked.status).toBe(200);
+      expect(await waits()).toBe(before + 3);
     } finally {
       primary.disconnect();
     }
