@@ -1,5 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -29,6 +29,8 @@ export interface SentinelTopology {
   sentinelList: string;
   /** The master's port as the sentinels name it now. */
   masterPort: () => Promise<number>;
+  /** With `tls`: the CA (PEM and file) the service must trust. */
+  certificates: TestCertificates | null;
   stop: () => Promise<void>;
 }
 
@@ -39,6 +41,69 @@ export interface TopologyOptions {
   password?: string;
   /** The sentinels' own password. */
   sentinelPassword?: string;
+  /** TLS only, on every node and sentinel (no plain port), with certificates from a private CA. */
+  tls?: boolean;
+}
+
+/** A private CA and one certificate for 127.0.0.1, made with openssl in `dir`. */
+export interface TestCertificates {
+  caFile: string;
+  ca: string;
+  certFile: string;
+  keyFile: string;
+}
+
+function makeCertificates(dir: string): TestCertificates {
+  const at = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=kiosk-test-ca',
+  );
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'redis.key', '-out', 'redis.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(at('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'redis.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'redis.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.cnf',
+  );
+  return { caFile: at('ca.crt'), ca: readFileSync(at('ca.crt'), 'utf8'), certFile: at('redis.crt'), keyFile: at('redis.key') };
+}
+
+/** Server arguments (or sentinel configuration lines) for TLS only: no plain port, no client certificates. */
+function tlsSettings(c: TestCertificates, port: number): string[][] {
+  return [
+    ['port', '0'],
+    ['tls-port', String(port)],
+    ['tls-cert-file', c.certFile],
+    ['tls-key-file', c.keyFile],
+    ['tls-ca-cert-file', c.caFile],
+    ['tls-auth-clients', 'no'],
+    ['tls-replication', 'yes'],
+  ];
 }
 
 /** A primary and its replica, in sync, on free loopback ports. */
@@ -56,7 +121,7 @@ export async function startReplicatedPair(opts: { password?: string } = {}): Pro
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { primary, replica } = await startDataNodes(dir, started, opts.password);
+    const { primary, replica } = await startDataNodes(dir, started, opts.password, null);
     return { primary, replica, stop };
   } catch (err) {
     await stop();
@@ -64,16 +129,26 @@ export async function startReplicatedPair(opts: { password?: string } = {}): Pro
   }
 }
 
-async function startDataNodes(dir: string, started: RedisProcess[], password?: string) {
+async function startDataNodes(
+  dir: string,
+  started: RedisProcess[],
+  password: string | undefined,
+  certs: TestCertificates | null,
+) {
   const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
   // A replica's full sync goes through an RDB file in `--dir`: the temporary directory, never the cwd.
   const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth];
-  const primary = await startProcess('redis-server', ['--port', String(await freePort()), ...common], started);
+  const listen = (port: number) =>
+    certs ? tlsSettings(certs, port).flatMap(([k, v]) => [`--${k}`, v]) : ['--port', String(port)];
+  const primaryPort = await freePort();
+  const primary = await startProcess('redis-server', [...listen(primaryPort), ...common], started, primaryPort);
   await primary.waitFor('Ready to accept connections');
+  const replicaPort = await freePort();
   const replica = await startProcess(
     'redis-server',
-    ['--port', String(await freePort()), ...common, '--replicaof', '127.0.0.1', String(primary.port)],
+    [...listen(replicaPort), ...common, '--replicaof', '127.0.0.1', String(primary.port)],
     started,
+    replicaPort,
   );
   await replica.waitFor(/MASTER <-> REPLICA sync: (Finished with success|Master accepted a Partial)/);
   return { primary, replica };
@@ -87,7 +162,8 @@ export async function startSentinelTopology(opts: TopologyOptions = {}): Promise
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { primary, replica } = await startDataNodes(dir, started, opts.password);
+    const certificates = opts.tls ? makeCertificates(dir) : null;
+    const { primary, replica } = await startDataNodes(dir, started, opts.password, certificates);
     const sentinels: RedisProcess[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
@@ -95,7 +171,7 @@ export async function startSentinelTopology(opts: TopologyOptions = {}): Promise
       writeFileSync(
         file,
         [
-          `port ${port}`,
+          ...(certificates ? tlsSettings(certificates, port).map(([k, v]) => `${k} ${v}`) : [`port ${port}`]),
           'bind 127.0.0.1',
           `dir ${dir}`,
           `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
@@ -111,7 +187,14 @@ export async function startSentinelTopology(opts: TopologyOptions = {}): Promise
     }
     await Promise.all(sentinels.map((s) => s.waitFor(`+monitor master ${MASTER_NAME}`)));
     const ask = (port: number) =>
-      new Redis({ port, host: '127.0.0.1', password: opts.sentinelPassword, lazyConnect: true, retryStrategy: () => null });
+      new Redis({
+        port,
+        host: '127.0.0.1',
+        password: opts.sentinelPassword,
+        lazyConnect: true,
+        retryStrategy: () => null,
+        ...(certificates ? { tls: { ca: certificates.ca } } : {}),
+      });
     await Promise.all(sentinels.map((s) => untilSentinelReady(ask(s.port))));
     return {
       primary,
@@ -119,6 +202,7 @@ export async function startSentinelTopology(opts: TopologyOptions = {}): Promise
       sentinels,
       sentinelList: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
       masterPort: () => askMasterPort(sentinels.map((s) => () => ask(s.port))),
+      certificates,
       stop,
     };
   } catch (err) {
@@ -160,8 +244,7 @@ async function askMasterPort(clients: Array<() => Redis>): Promise<number> {
   throw new Error('no sentinel answered');
 }
 
-async function startProcess(binary: string, args: string[], started: RedisProcess[], knownPort?: number): Promise<RedisProcess> {
-  const port = knownPort ?? Number(args[args.indexOf('--port') + 1]);
+async function startProcess(binary: string, args: string[], started: RedisProcess[], port: number): Promise<RedisProcess> {
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const waiters = new Set<() => void>();
