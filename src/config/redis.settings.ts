@@ -80,7 +80,9 @@ export const redisEnvFields = {
   REDIS_SENTINEL_TLS: z.stringbool().optional(),
   REDIS_TLS_CA: z.string().includes('-----BEGIN CERTIFICATE-----', 'expected PEM certificates').optional(),
   REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
-  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  // Two WAITs may hold the command connection in a row; together they must stay well under its
+  // 5 s command timeout, or every command queued behind them would fail.
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(2_000).optional(),
 };
 
 /** Settings that only mean something next to `REDIS_SENTINELS`. */

@@ -68,7 +68,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     err.name === 'ReplicationUnconfirmedError' ||
-    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command aborted due to connection close|^(READONLY|LOADING|MASTERDOWN) /.test(
+    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command aborted due to connection close|^(READONLY|LOADING|MASTERDOWN|NOREPLICAS) /.test(
       err.message,
     )
   );
