@@ -133,6 +133,15 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
     const readyAt = Date.now();
     expect(await topology.masterPort()).toBe(topology.replica.port);
     expect(await topology.masterPort()).not.toBe(primaryPort);
+    // The subscriber connections moved too: the pollers' control channel, Socket.IO's adapter.
+    const master = new Redis({ port: topology.replica.port, host: '127.0.0.1', password: REDIS_PASSWORD });
+    try {
+      const subscribers = async () =>
+        (await master.pubsub('NUMSUB', '{kiosk}:control', '{kiosk}:socket.io-request#/#')).filter((_, i) => i % 2 === 1);
+      await expect.poll(subscribers, { timeout: 10_000 }).toEqual([1, 1]);
+    } finally {
+      master.disconnect();
+    }
     await deciding;
     const fresh = await createSession(api.url, { kioskId: 'after-failover' });
     expect(fresh.status).toBe('pending');
