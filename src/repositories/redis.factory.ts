@@ -9,6 +9,7 @@ import { RedisTarget } from './redis-target';
  */
 export class RedisFactory {
   private readonly clients = new Set<Redis>();
+  private closing = false;
 
   constructor(readonly target: RedisTarget) {}
 
@@ -31,6 +32,7 @@ export class RedisFactory {
   }
 
   async closeAll(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.clients].map((c) => c.quit().catch(() => c.disconnect())));
     this.clients.clear();
   }
@@ -45,9 +47,18 @@ export class RedisFactory {
     this.clients.add(client);
     // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
     client.on('error', () => undefined);
+    // ioredis gives a client up for good ("end") when it is told to disconnect while it is asking a
+    // sentinel for the master, and its own failover detector does that on +switch-master, which
+    // comes while clients are reconnecting. Connect it again (it resubscribes, as on any
+    // reconnect), unless the process is closing it. A failed attempt ends it again: a loop.
+    client.on('end', () => {
+      if (!this.closing) setTimeout(() => void client.connect().catch(() => undefined), REVIVE_AFTER_MS);
+    });
     return client;
   }
 }
+
+const REVIVE_AFTER_MS = 500;
 
 function baseOptions(name: string): RedisOptions {
   return {
