@@ -162,8 +162,12 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
     expect(stats.afterTerminal).toBe(0);
     expect(stats.grants).toBe(SIGN_INS / 2);
 
-    // BullMQ's connections followed the master too: the refresh jobs of the approved sign-ins run on it.
-    const approved = new Set(sessions.filter((_, i) => decision(i) === 'authorized').map((s) => s.userCode));
+    // BullMQ's connections followed the master too: the refresh jobs of the sign-ins approved after
+    // the failover are added and run on it. (A refresh scheduled just before the SIGKILL may be lost
+    // with the master, as the README says; the integrator API would refresh that token on demand.)
+    const approved = new Set(
+      sessions.filter((_, i) => i >= DECIDED_AROUND_KILL && decision(i) === 'authorized').map((s) => s.userCode),
+    );
     await expect
       .poll(
         async () =>
