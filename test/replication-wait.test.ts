@@ -77,7 +77,7 @@ describe('waiting for replicas after the writes that matter', () => {
     const sessions = new SessionRepository(
       redis,
       PREFIX,
-      new ReplicationRepository(redis, { replicas: 1, timeoutMs: 250 }, (o) => outcomes.push(o as ReplicationOutcome)),
+      new ReplicationRepository(redis, { replicas: 1, timeoutMs: 2_000 }, (o) => outcomes.push(o as ReplicationOutcome)),
     );
     await sessions.create(value('durable-1'), 60_000);
     const before = await waitCalls(admin);
