@@ -43,6 +43,7 @@ import { ProviderHttp } from './repositories/provider-http';
 import { PushRepository } from './repositories/push.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { RedisFactory } from './repositories/redis.factory';
+import { ReplicationRepository } from './repositories/replication.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { SocketLeaseRepository } from './repositories/socket-lease.repository';
 import { PROVIDER_DESCRIPTION, REDIS_COMMAND, REDIS_FACTORY } from './repositories/tokens';
@@ -81,7 +82,16 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
     { provide: APP_CONFIG, useValue: config },
     { provide: REDIS_FACTORY, useValue: redis },
     { provide: REDIS_COMMAND, useValue: commands },
-    { provide: SessionRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new SessionRepository(r, prefix) },
+    {
+      provide: ReplicationRepository,
+      inject: [REDIS_COMMAND, MetricsRepository],
+      useFactory: (r: Redis, metrics: MetricsRepository) => replication(config, r, metrics),
+    },
+    {
+      provide: SessionRepository,
+      inject: [REDIS_COMMAND, ReplicationRepository],
+      useFactory: (r: Redis, wait: ReplicationRepository | null) => new SessionRepository(r, prefix, wait),
+    },
     {
       provide: MetricsExchangeRepository,
       inject: [REDIS_COMMAND],
@@ -93,7 +103,11 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
     { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
-    { provide: KioskRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new KioskRepository(r, prefix) },
+    {
+      provide: KioskRepository,
+      inject: [REDIS_COMMAND, ReplicationRepository],
+      useFactory: (r: Redis, wait: ReplicationRepository | null) => new KioskRepository(r, prefix, wait),
+    },
     { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new RateLimitRepository(r, prefix) },
     {
       provide: SocketLeaseRepository,
@@ -128,6 +142,18 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
         new JobRepository({ [QUEUE_NAMES.poll]: poll, [QUEUE_NAMES.refresh]: refresh }, prefix),
     },
   ];
+}
+
+/**
+ * With Sentinel, writes a failover must not undo wait for replicas (`REDIS_WAIT_REPLICAS`, 0: never).
+ * One for the process: it shares its `WAIT`s among every write on the command connection.
+ */
+function replication(config: AppConfig, redis: Redis, metrics: MetricsRepository): ReplicationRepository | null {
+  const sentinel = config.redis.sentinel;
+  if (!sentinel || sentinel.waitReplicas === 0) return null;
+  return new ReplicationRepository(redis, { replicas: sentinel.waitReplicas, timeoutMs: sentinel.waitTimeoutMs }, (outcome, s) =>
+    metrics.replicationWait.observe({ outcome }, s),
+  );
 }
 
 /** The one provider `AUTH_PROVIDER` chose; OIDC endpoints were resolved at start (`resolveProvider`). */

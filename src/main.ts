@@ -12,11 +12,13 @@ import { AppConfig } from './config/config.schema';
 import { resolveProvider } from './config/provider.resolver';
 import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
+import { SessionGateway } from './gateways/session.gateway';
 import { CLIENT_DIR } from './http/client-pages';
 import { publishApiDocuments } from './http/openapi/api-documents';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
 import { whenReady } from './repositories/redis-ready';
+import { redisTarget } from './repositories/redis-target';
 import { REDIS_COMMAND } from './repositories/tokens';
 import { createWebexSimulator } from './simulator/webex-simulator';
 import { LifecycleLogger } from './startup/lifecycle.logger';
@@ -24,8 +26,8 @@ import { LifecycleLogger } from './startup/lifecycle.logger';
 async function main(): Promise<void> {
   const config = await readConfigOrExit();
   let demoRedis: DemoRedis | null = null;
-  if (!config.redis.url) demoRedis = await startDemoRedis();
-  const redis = new RedisFactory(config.redis.url ?? demoRedis!.url);
+  if (!config.redis.url && !config.redis.sentinel) demoRedis = await startDemoRedis();
+  const redis = new RedisFactory(redisTarget(config.redis, demoRedis?.url ?? null));
   const module = AppModule.register(config, redis);
 
   const app: INestApplicationContext =
@@ -61,6 +63,7 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
     new RedisIoAdapter(app, pub, sub, {
       channelKey: `${keyPrefix(config)}:socket.io`,
       allowedOrigins: config.security.socketOrigins,
+      onResubscribed: () => void app.get(SessionGateway).resync(),
     }),
   );
   await app.listen(config.http.port, config.http.host);

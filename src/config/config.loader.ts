@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { AppConfig, envSchema, ParsedEnv, SecurityConfig } from './config.schema';
 import { oidcConfig, oidcProblems } from './oidc.settings';
+import { redisConfig, redisProblems } from './redis.settings';
 import { bearerKeyProblem, dashboardPasswordProblem, demoClientSecretProblem, encryptionKeyProblem } from './secret-strength';
 
 /** Raised at boot with one human line per problem; `main.ts` prints them and exits non-zero. */
@@ -56,7 +57,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     }
     throw new ConfigError(problems);
   }
-  problems.push(...requiredInProduction(parsed.data), ...oidcProblems(parsed.data), ...weakSecretsInProduction(parsed.data));
+  problems.push(
+    ...redisProblems(parsed.data),
+    ...requiredInProduction(parsed.data),
+    ...oidcProblems(parsed.data),
+    ...weakSecretsInProduction(parsed.data),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }
@@ -78,7 +84,6 @@ function requiredInProduction(e: ParsedEnv): string[] {
     problems.push(`WEBEX_CLIENT_ID: required for ROLE=${e.ROLE} (the built-in simulator runs only with ROLE=all)`);
   }
   if (prod) {
-    if (!e.REDIS_URL) problems.push('REDIS_URL: required when NODE_ENV=production');
     if (webex && !e.WEBEX_CLIENT_ID) problems.push('WEBEX_CLIENT_ID: required when NODE_ENV=production');
     if (!e.TOKEN_ENCRYPTION_KEY) problems.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production');
     if (e.ROLE !== 'worker' && (!e.DASHBOARD_USER || !e.DASHBOARD_PASSWORD)) {
@@ -137,7 +142,7 @@ function toConfig(e: ParsedEnv): AppConfig {
     role: e.ROLE,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     http: { port: e.PORT, host: e.HOST, publicUrl },
-    redis: { url: e.REDIS_URL ?? null, prefix: e.REDIS_PREFIX },
+    redis: redisConfig(e),
     authProvider: e.AUTH_PROVIDER,
     oidc: oidcConfig(e),
     webex: {

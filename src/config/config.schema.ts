@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { RedisConfig, redisEnvFields } from './redis.settings';
 
 /**
  * The one typed configuration object. Built once at boot from the environment
@@ -40,8 +41,8 @@ export interface AppConfig {
   role: Role;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   http: { port: number; host: string; publicUrl: string };
-  /** `url === null`: demo mode, `main.ts` starts a private redis-server and fills it in. */
-  redis: { url: string | null; prefix: string };
+  /** One Redis (`REDIS_URL`), Redis behind Sentinels, or neither: demo mode (see `redis.settings.ts`). */
+  redis: RedisConfig;
   /** Who people sign in with: Webex (default) or any standards OpenID provider. */
   authProvider: 'webex' | 'oidc';
   /** Set when `authProvider` is `oidc`. */
@@ -135,7 +136,7 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: httpUrl.optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  ...redisEnvFields,
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32')

@@ -1,22 +1,56 @@
 import type { IncomingMessage } from 'node:http';
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import { guardPublish } from '../repositories/publish-guard';
+
+export interface RedisIoOptions {
+  channelKey: string;
+  allowedOrigins: string[];
+  /**
+   * After the subscriber connection came back (a Redis restart, a Sentinel failover) and is
+   * subscribed again: pushes published while it was away never reached this process.
+   */
+  onResubscribed?: () => void;
+}
 
 /**
  * Socket.IO across processes: every API process subscribes to Redis, so a push published by any
  * process (including worker processes, through `@socket.io/redis-emitter`) reaches every kiosk.
  */
 export class RedisIoAdapter extends IoAdapter {
+  private readonly logger = new Logger(RedisIoAdapter.name);
+  private readonly pub: Redis;
+
   constructor(
     app: INestApplicationContext,
-    private readonly pub: Redis,
+    pub: Redis,
     private readonly sub: Redis,
-    private readonly opts: { channelKey: string; allowedOrigins: string[] },
+    private readonly opts: RedisIoOptions,
   ) {
     super(app);
+    this.pub = guardPublish(pub, (err) => this.logger.warn({ err: String(err) }, 'a Socket.IO message could not be published'));
+    this.watchResubscription();
+  }
+
+  /**
+   * ioredis subscribes again by itself when it reconnects (to the new master, after a failover),
+   * before it says `ready`; a PING sent then is answered after those subscriptions, so from its
+   * answer on every publish reaches this process, and only what came before must be made good.
+   */
+  private watchResubscription(): void {
+    let dropped = false;
+    this.sub.on('close', () => (dropped = true));
+    this.sub.on('ready', () => {
+      if (!dropped) return;
+      dropped = false;
+      this.sub
+        .ping()
+        .then(() => this.opts.onResubscribed?.())
+        .catch(() => undefined); // dropped again: the next `ready` tries again
+    });
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {

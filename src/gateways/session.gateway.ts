@@ -7,6 +7,7 @@ import {
   OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
+  WebSocketServer,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
@@ -15,11 +16,13 @@ import { AppConfig } from '../config/config.schema';
 import { AppError, RateLimitedError } from '../domain/errors';
 import { KioskClientEvents, KioskServerEvents, sessionRoom, WatchAck } from '../domain/events';
 import { kioskRoom } from '../domain/kiosk';
+import { toView } from '../domain/session';
 import { clientAddressResolver } from '../http/client-address';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KioskAccessService } from '../services/kiosk-access.service';
 import { KioskSessionService } from '../services/kiosk-session.service';
 import { LimitsService } from '../services/limits.service';
+import { SessionStore } from '../services/session.store';
 import { handshakeError, setState, stateOf } from './handshake';
 
 const watchSchema = z.object({ id: z.string().min(1).max(128) });
@@ -28,6 +31,9 @@ type KioskSocket = Socket<KioskClientEvents, KioskServerEvents>;
 
 /** How long a refused connection should wait: leases of closed connections free up within a minute. */
 const SOCKET_RETRY_MS = 60_000;
+const RESYNC_BATCH = 500;
+const RESYNC_ATTEMPTS = 10;
+const RESYNC_RETRY_MS = 1_000;
 
 /**
  * Kiosks watch their session here. Updates reach the room `session:<id>` from whichever process
@@ -38,6 +44,7 @@ const SOCKET_RETRY_MS = 60_000;
 export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(SessionGateway.name);
   private readonly addressOf: ReturnType<typeof clientAddressResolver>;
+  @WebSocketServer() private readonly server!: Server<KioskClientEvents, KioskServerEvents>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -45,6 +52,7 @@ export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly access: KioskAccessService,
     private readonly limits: LimitsService,
     private readonly metrics: MetricsRepository,
+    private readonly store: SessionStore,
   ) {
     this.addressOf = clientAddressResolver(config.security.trustProxy);
   }
@@ -79,6 +87,41 @@ export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     this.metrics.socketConnections.dec({ namespace: '/' });
     const state = stateOf(socket);
     if (state?.leased) await this.limits.socketClosed(state.caller.address, socket.id).catch(() => undefined);
+  }
+
+  /**
+   * Pushes the current state of every session watched on this process, to this process's sockets
+   * only. Called once the Redis subscriber is back (a restart, a Sentinel failover): changes
+   * published while it was away never arrived, and kiosks, still connected, would not ask again.
+   */
+  async resync(): Promise<void> {
+    const prefix = sessionRoom('');
+    const rooms = [...this.server.of('/').adapter.rooms.keys()].filter((room) => room.startsWith(prefix));
+    try {
+      for (let i = 0; i < rooms.length; i += RESYNC_BATCH) {
+        const ids = rooms.slice(i, i + RESYNC_BATCH).map((room) => room.slice(prefix.length));
+        const records = await this.readWithRetries(ids);
+        for (const record of records) this.server.local.to(sessionRoom(record.id)).emit('session:update', toView(record));
+      }
+      this.logger.log({ sessions: rooms.length }, 'pushed the watched sessions again after Redis came back');
+    } catch (err) {
+      this.logger.warn(
+        { err: String(err) },
+        'could not push the watched sessions again; kiosks see changes from their next push',
+      );
+    }
+  }
+
+  /** The subscriber may be back before the command connection is: try again for a while. */
+  private async readWithRetries(ids: string[]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.getMany(ids);
+      } catch (err) {
+        if (attempt >= RESYNC_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, RESYNC_RETRY_MS));
+      }
+    }
   }
 
   @SubscribeMessage('session:watch')

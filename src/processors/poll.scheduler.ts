@@ -137,22 +137,47 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async adopt(c: Claimed): Promise<void> {
+    const mine = this.held.get(c.id);
+    if (mine && !c.takenOver) return this.keepOwn(mine, c);
+    const claim = this.afterItsTime(c);
     const stored = await this.store.get(c.id);
-    const base = stored && this.polls.hold(stored, c);
+    const base = stored && this.polls.hold(stored, claim);
     if (!base) {
       await this.leases.release(this.pollerId, c.id);
       return;
     }
     const nextAt = base.stage === 'profile' ? this.clock.now() : base.poll.nextPollAt;
-    const leaseUntil = c.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
+    const leaseUntil = claim.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
     const h: Held = { ...base, leaseUntil, timer: null, running: false, nextAt };
     this.held.set(h.id, h);
     this.metrics.signInsHeld.set(this.held.size);
-    if (c.takenOver) {
-      this.logger.log({ sessionId: h.id }, 'took over a sign-in whose poller went quiet');
+    if (claim.takenOver) {
+      if (c.takenOver) this.logger.log({ sessionId: h.id }, 'took over a sign-in whose poller went quiet');
       if (!(await this.renew(h, nextAt))) return;
     }
     this.wake(h, nextAt);
+  }
+
+  /**
+   * Claimed again from the due set: a Redis failover lost the first claim. What is in memory (when
+   * it last polled) is right, the stored poll state is not. The lease the claim wrote counts from
+   * the first poll's due time: extend it at once, as the lost renewals had.
+   */
+  private async keepOwn(mine: Held, c: Claimed): Promise<void> {
+    mine.leaseUntil = c.at + this.config.poller.leaseMs;
+    await this.renew(mine, mine.nextAt);
+  }
+
+  /**
+   * A sign-in claimed from the due set only after its time may have been polled already: by a
+   * poller whose claim a Redis failover lost (the due set then still holds the first poll's time,
+   * and stored poll state records no polls) and which then let it go. It is taken over as if
+   * polled now: its next poll comes one interval later, never early. Claims normally come
+   * CLAIM_AHEAD_MS before the time; a late one (no poller had room) costs one interval.
+   */
+  private afterItsTime(c: Claimed): Claimed {
+    const now = this.clock.now();
+    return c.takenOver || c.at >= now ? c : { ...c, at: now, takenOver: true };
   }
 
   private wake(h: Held, at: number): void {

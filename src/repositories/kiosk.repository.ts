@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { KioskRecord } from '../domain/kiosk';
+import { ReplicationRepository } from './replication.repository';
 
 /**
  * Redis storage of kiosk identity: one-time enrollment tokens (by hash, with expiry), enrolled
@@ -10,6 +11,8 @@ export class KioskRepository {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** With Sentinel: enrolments and revocations wait for a replica, so a failover cannot undo them. */
+    private readonly replication: ReplicationRepository | null = null,
   ) {}
 
   async saveEnrollment(tokenHash: string, kioskId: string, ttlMs: number): Promise<void> {
@@ -22,7 +25,7 @@ export class KioskRepository {
   }
 
   async save(record: KioskRecord): Promise<void> {
-    await this.redis.hset(this.kiosksKey(), record.kioskId, JSON.stringify(record));
+    await this.durably(() => this.redis.hset(this.kiosksKey(), record.kioskId, JSON.stringify(record)));
   }
 
   async get(kioskId: string): Promise<KioskRecord | null> {
@@ -37,7 +40,15 @@ export class KioskRepository {
 
   /** True when the kiosk was enrolled (and now is not). */
   async remove(kioskId: string): Promise<boolean> {
-    return (await this.redis.hdel(this.kiosksKey(), kioskId)) === 1;
+    return (await this.durably(() => this.redis.hdel(this.kiosksKey(), kioskId))) === 1;
+  }
+
+  /** A re-enrolment replaces the credential and a revocation withdraws it: neither may come undone. */
+  private async durably<T>(write: () => Promise<T>): Promise<T> {
+    const ticket = this.replication?.ticket();
+    const result = await write();
+    if (ticket !== undefined) await this.replication?.confirm(ticket);
+    return result;
   }
 
   /** Makes `sessionId` the kiosk's pending sign-in and returns the one it replaces, atomically. */

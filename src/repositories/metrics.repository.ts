@@ -81,6 +81,14 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly replicationWait = new Histogram({
+    name: 'kiosk_redis_replication_wait_seconds',
+    help: 'WAIT for Redis replicas after a write a failover must not undo (Sentinel only), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'kiosk_queue_jobs',
     help: 'Jobs per queue and state (sampled when scraped)',

@@ -1,9 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { Emitter } from '@socket.io/redis-emitter';
 import Redis from 'ioredis';
 import { FLEET_NAMESPACE, FLEET_ROOM, FleetServerEvents, KioskServerEvents, sessionRoom } from '../domain/events';
 import { kioskRoom } from '../domain/kiosk';
 import { SessionView } from '../domain/session';
 import { UpstreamReport } from '../domain/upstream';
+import { guardPublish } from './publish-guard';
 
 /**
  * Sends pushes through Redis, so a change made in any process (a worker has no Socket.IO server)
@@ -13,9 +15,14 @@ export class PushRepository {
   private readonly kiosks: Emitter<KioskServerEvents>;
   private readonly fleet: Emitter<FleetServerEvents>;
 
+  private readonly logger = new Logger(PushRepository.name);
+
   constructor(redis: Redis, channelKey: string) {
-    this.kiosks = new Emitter<KioskServerEvents>(redis, { key: channelKey });
-    this.fleet = new Emitter<FleetServerEvents>(redis, { key: channelKey }).of(FLEET_NAMESPACE);
+    const publisher = guardPublish(redis, (err) =>
+      this.logger.warn({ err: String(err) }, 'a push could not be published; kiosks get it when Redis is back'),
+    );
+    this.kiosks = new Emitter<KioskServerEvents>(publisher, { key: channelKey });
+    this.fleet = new Emitter<FleetServerEvents>(publisher, { key: channelKey }).of(FLEET_NAMESPACE);
   }
 
   /** A new session: only the fleet hears of it (no kiosk can be watching an id it has not been given yet). */

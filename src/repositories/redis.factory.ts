@@ -1,18 +1,21 @@
 import Redis, { RedisOptions } from 'ioredis';
+import { RedisTarget } from './redis-target';
 
 /**
- * Creates ioredis clients for one Redis URL. BullMQ requires `maxRetriesPerRequest: null` on
- * connections that block (workers); plain commands get a bounded retry so an HTTP request
- * fails fast with 503 instead of hanging while Redis is away.
+ * Creates ioredis clients for one Redis (a URL, or the master named by Sentinels: every client,
+ * BullMQ's duplicates included, then follows a failover). BullMQ requires
+ * `maxRetriesPerRequest: null` on connections that block (workers); plain commands get a bounded
+ * retry so an HTTP request fails fast with 503 instead of hanging while Redis is away.
  */
 export class RedisFactory {
   private readonly clients = new Set<Redis>();
+  private closing = false;
 
-  constructor(private readonly url: string) {}
+  constructor(readonly target: RedisTarget) {}
 
   /** For BullMQ workers and the Socket.IO adapter subscriber: block, and wait for Redis to return. */
   blocking(name: string): Redis {
-    return this.track(new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: null }));
+    return this.track(this.make({ ...baseOptions(name), maxRetriesPerRequest: null }));
   }
 
   /**
@@ -24,22 +27,38 @@ export class RedisFactory {
     // Auto-pipelining batches the commands of one tick into one socket write: on the poll path that
     // is most of ioredis's cost (the benchmark's profile: one write per command otherwise).
     return this.track(
-      new Redis(this.url, { ...baseOptions(name), maxRetriesPerRequest: 2, commandTimeout: 5_000, enableAutoPipelining: true }),
+      this.make({ ...baseOptions(name), maxRetriesPerRequest: 2, commandTimeout: 5_000, enableAutoPipelining: true }),
     );
   }
 
   async closeAll(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.clients].map((c) => c.quit().catch(() => c.disconnect())));
     this.clients.clear();
+  }
+
+  private make(options: RedisOptions): Redis {
+    // The target's own options (sentinels, credentials, TLS, its retry strategy) win over the defaults.
+    const merged = { ...options, ...this.target.options };
+    return this.target.url ? new Redis(this.target.url, merged) : new Redis(merged);
   }
 
   private track(client: Redis): Redis {
     this.clients.add(client);
     // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
     client.on('error', () => undefined);
+    // ioredis gives a client up for good ("end") when it is told to disconnect while it is asking a
+    // sentinel for the master, and its own failover detector does that on +switch-master, which
+    // comes while clients are reconnecting. Connect it again (it resubscribes, as on any
+    // reconnect), unless the process is closing it. A failed attempt ends it again: a loop.
+    client.on('end', () => {
+      if (!this.closing) setTimeout(() => void client.connect().catch(() => undefined), REVIVE_AFTER_MS);
+    });
     return client;
   }
 }
+
+const REVIVE_AFTER_MS = 500;
 
 function baseOptions(name: string): RedisOptions {
   return {
@@ -50,11 +69,18 @@ function baseOptions(name: string): RedisOptions {
   };
 }
 
-/** True for ioredis's ways of saying "Redis is not answering right now" (as opposed to a bug). */
+/**
+ * True for ioredis's ways of saying "Redis is not answering right now" (as opposed to a bug),
+ * including a failover under way: a master that went read-only or is loading its data, and a
+ * write whose replication could not be confirmed because the connection dropped.
+ */
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET/.test(err.message)
+    err.name === 'ReplicationUnconfirmedError' ||
+    /Command timed out|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command aborted due to connection close|^(READONLY|LOADING|MASTERDOWN|NOREPLICAS) /.test(
+      err.message,
+    )
   );
 }

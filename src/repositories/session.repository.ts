@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord, WEBEX } from '../domain/session';
+import { ReplicationRepository } from './replication.repository';
 
 /** A session as stored: the record plus its sealed (encrypted) secrets. */
 export interface StoredSession {
@@ -66,6 +67,8 @@ export class SessionRepository {
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    /** With Sentinel: `WAIT` for replicas after the writes that must survive a failover. */
+    private readonly replication: ReplicationRepository | null = null,
   ) {
     this.redis = redis as RedisWithScripts;
     if (!('sessionUpdate' in redis)) {
@@ -84,6 +87,7 @@ export class SessionRepository {
   /**
    * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` sets the
    * session's entry in the index (pass it when it leaves pending, and when its key lives longer).
+   * `durable`: a change a failover must not undo, confirmed by replicas when so configured.
    */
   async update(
     id: string,
@@ -91,7 +95,9 @@ export class SessionRepository {
     value: StoredValue,
     ttlMs: number,
     indexUntil: number | null,
+    durable = false,
   ): Promise<'ok' | 'conflict' | 'missing'> {
+    const ticket = durable ? this.replication?.ticket() : undefined;
     const result = await this.redis.sessionUpdate(
       this.key(id),
       this.indexKey(),
@@ -101,6 +107,7 @@ export class SessionRepository {
       indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
     );
+    if (result === 1 && ticket !== undefined) await this.replication?.confirm(ticket);
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decide, Decision, gate, PollState, startPoll } from '../device-flow/poll-rules';
-import { TokenAnswer } from '../device-flow/token-answer';
+import { TokenAnswer, TokenSet } from '../device-flow/token-answer';
 import { retentionMs, SessionError, SessionRecord } from '../domain/session';
 import { StepOutcome } from '../domain/step';
 import { ClockRepository } from '../repositories/clock.repository';
@@ -167,11 +167,20 @@ export class PollService {
       held.stored,
     );
     // Cancelled while the token was on its way: the tokens are dropped, never stored.
-    if (!result?.changed) return false;
+    if (!result || (!result.changed && !this.holdsTokens(result.stored, decision.tokens))) return false;
     held.stored = result.stored;
     held.stage = 'profile';
     held.deviceCode = '';
     return true;
+  }
+
+  /**
+   * True when `stored` already has these very tokens: an earlier try wrote them, but the answer was
+   * lost (a Redis failover) and this retry found them. The grant is then ours to carry on with.
+   */
+  private holdsTokens(stored: StoredSession, tokens: TokenSet): boolean {
+    if (stored.record.stage !== 'profile' || !stored.sealedTokens) return false;
+    return this.tokens.open(stored.record.id, stored.sealedTokens).accessToken === tokens.accessToken;
   }
 
   private async finish(held: HeldSignIn, status: 'expired' | 'denied' | 'failed', error: SessionError): Promise<void> {

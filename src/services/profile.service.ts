@@ -90,6 +90,12 @@ export class ProfileService {
     let current = known;
     for (let round = 0; ; round++) {
       const stored = current ?? (await this.store.get(id));
+      if (stored?.record.status === 'authorized' && round === 0) {
+        // A retry: a Redis failover swallowed the answer to the write that authorized it, and with it
+        // the refresh schedule that follows. Scheduling is idempotent (the job's id is the session's).
+        await this.tokens.scheduleRefresh(stored.record);
+        return null;
+      }
       if (!stored || stored.record.status !== 'pending' || !stored.sealedTokens) return null;
       const answer = await this.provider.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
       if (answer.kind !== 'unauthorized' || round === 1) return { answer, stored };

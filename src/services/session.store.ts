@@ -3,6 +3,7 @@ import { isFinal, Profile, SessionRecord, toView, usableUntil } from '../domain/
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { PushRepository } from '../repositories/push.repository';
+import { ReplicationUnconfirmedError } from '../repositories/replication.repository';
 import { SessionRepository, StoredSession } from '../repositories/session.repository';
 
 /** What a transition writes. `null` for a secret deletes it; `undefined` leaves it as it is. */
@@ -70,15 +71,24 @@ export class SessionStore {
       const change = transition(current);
       if (!change) return { before: current.record, after: current.record, changed: false, stored: current };
       const next = this.applied(current, change);
+      const before = current.record;
       const { rev: _rev, ...stored } = next;
       const value = { ...stored, record: { ...next.record, profile: null } };
-      const result = await this.sessions.update(
-        id,
-        current.rev,
-        value,
-        change.ttlMs,
-        this.indexUntil(current.record, next.record, change.ttlMs),
-      );
+      const result = await this.sessions
+        .update(
+          id,
+          current.rev,
+          value,
+          change.ttlMs,
+          this.indexUntil(current.record, next.record, change.ttlMs),
+          mustSurviveFailover(current.record, change),
+        )
+        .catch((err: unknown) => {
+          // Applied, but the replicas' confirmation was cut off by a failover. Kiosks hear of it now:
+          // the caller tries again and finds the change made (no push then), or makes it again.
+          if (err instanceof ReplicationUnconfirmedError) this.afterChange(before, next.record);
+          throw err;
+        });
       if (result === 'missing') return null;
       if (result === 'ok') {
         this.afterChange(current.record, next.record);
@@ -134,4 +144,17 @@ export class SessionStore {
     const profile = JSON.parse(this.crypto.decrypt(stored.sealedProfile, `profile:${stored.record.id}`)) as Profile;
     return { ...stored, record: { ...stored.record, profile } };
   }
+}
+
+/**
+ * The changes a Redis failover must not undo (confirmed by replicas where Sentinel is configured):
+ * a new status (a kiosk was told, a person decided), new tokens (a grant, a rotated refresh token),
+ * a longer interval (a poller taking over must not poll sooner).
+ */
+function mustSurviveFailover(before: SessionRecord, change: SessionChange): boolean {
+  return (
+    before.status !== change.record.status ||
+    typeof change.sealedTokens === 'string' ||
+    change.record.poll.intervalS > before.poll.intervalS
+  );
 }

@@ -1,0 +1,71 @@
+import Redis from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../demo/redis-server';
+import { toView } from '../domain/session';
+import { guardPublish } from './publish-guard';
+import { PushRepository } from './push.repository';
+
+/** A client whose Redis is gone for good: every command it was given fails. */
+async function redisThatIsGone(): Promise<Redis> {
+  const redis = new Redis({ port: await freePort(), host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+function collectUnhandled(): { reasons: unknown[]; stop: () => void } {
+  const reasons: unknown[] = [];
+  const listener = (reason: unknown) => reasons.push(reason);
+  process.on('unhandledRejection', listener);
+  return { reasons, stop: () => process.off('unhandledRejection', listener) };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+describe('publishing while Redis is away', () => {
+  let unhandled: ReturnType<typeof collectUnhandled>;
+  afterEach(() => unhandled.stop());
+
+  it('hands a failed PUBLISH to the error callback and leaves every other method as it was', async () => {
+    unhandled = collectUnhandled();
+    const redis = await redisThatIsGone();
+    const errors: unknown[] = [];
+    const guarded = guardPublish(redis, (err) => errors.push(err));
+    await expect(guarded.publish('channel', 'message')).resolves.toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(guarded.status).toBe(redis.status);
+    await expect(guarded.get('key')).rejects.toThrow();
+    await settle();
+    expect(unhandled.reasons).toEqual([]);
+  });
+
+  it('loses a push (made good later by the API processes) rather than the process', async () => {
+    unhandled = collectUnhandled();
+    const push = new PushRepository(await redisThatIsGone(), '{kiosk}:socket.io');
+    const now = Date.now();
+    push.sessionChanged(
+      toView({
+        id: 'AAAAAAAAAAAAAAAAAAAAAA',
+        kioskId: 'lobby-1',
+        provider: { kind: 'webex', name: 'Webex' },
+        status: 'denied',
+        stage: 'polling',
+        userCode: 'ABCD2345',
+        verificationUri: 'https://example.test/verify',
+        verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
+        poll: { intervalS: 2, expiresAt: now + 300_000, nextPollAt: now, lastPollAt: now, failures: 0 },
+        createdAt: now,
+        updatedAt: now,
+        profile: null,
+        error: { code: 'access_denied', message: 'The person declined.' },
+        grantedAt: null,
+        accessIssuedAt: null,
+        accessExpiresAt: null,
+        refreshExpiresAt: null,
+      }),
+    );
+    push.kiosksChanged();
+    push.disconnectKiosk('lobby-1');
+    await settle();
+    expect(unhandled.reasons).toEqual([]);
+  });
+});
