@@ -15,6 +15,7 @@ import { ApiDocuments, publishApiDocuments } from '../src/http/openapi/api-docum
 import { FLEET_EVENTS, KIOSK_EVENTS } from '../src/http/openapi/asyncapi.document';
 import { applyHttpSecurity } from '../src/http/security.setup';
 import { RedisFactory } from '../src/repositories/redis.factory';
+import { redisTarget } from '../src/repositories/redis-target';
 import { Simulator, startRedis, startSimulator, TEST_KEY, TestRedis } from './support/processes';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
@@ -55,7 +56,7 @@ describe('OpenAPI and AsyncAPI documents', () => {
       INTEGRATOR_API_KEY: INTEGRATOR_KEY,
       METRICS_PUBLIC: 'false',
     });
-    factory = new RedisFactory(redis.url);
+    factory = new RedisFactory(redisTarget(config.redis, null));
     app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, factory), {
       bodyParser: false,
       logger: false,
