@@ -59,6 +59,26 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--workload', 'fleet', '--kiosks', '10', '--signing', '20'])).toThrow(/cannot exceed/);
   });
 
+  it('uses one redis-server with one shard unless told otherwise', () => {
+    expect(parseArgs([]).workloads[0]).toMatchObject({ redis: 'single', shards: 1 });
+  });
+
+  it('reads --redis cluster and --shards', () => {
+    const [w] = parseArgs(['--workload', 'fleet', '--redis', 'cluster', '--shards=6']).workloads;
+    expect(w).toMatchObject({ redis: 'cluster', shards: 6 });
+    expect(parseArgs(['--redis=cluster']).workloads[0]).toMatchObject({ redis: 'cluster', shards: 1 });
+    expect(parseArgs(['--redis', 'cluster', '--shards', '256']).workloads[0].shards).toBe(256);
+  });
+
+  it('refuses a Redis mode or shard count it cannot run', () => {
+    expect(() => parseArgs(['--redis', 'sentinel'])).toThrow(/single or cluster/);
+    expect(() => parseArgs(['--redis'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--redis', 'cluster', '--shards', '0'])).toThrow(/at least 1/);
+    expect(() => parseArgs(['--redis', 'cluster', '--shards', '257'])).toThrow(/at most 256/);
+    expect(() => parseArgs(['--redis', 'cluster', '--shards', 'six'])).toThrow(/whole number/);
+    expect(() => parseArgs(['--shards', '4'])).toThrow(/needs --redis cluster/);
+  });
+
   it('allows --workers 0 (one ROLE=all process)', () => {
     expect(parseArgs(['--workers', '0']).workloads[0].workers).toBe(0);
   });

@@ -2,6 +2,12 @@
 
 export type WorkloadName = 'fleet' | 'surge';
 
+/** One private redis-server, or a Redis Cluster of three primaries. */
+export type RedisMode = 'single' | 'cluster';
+
+/** The service's REDIS_SHARDS accepts 1-256. */
+export const MAX_SHARDS = 256;
+
 export interface WorkloadOptions {
   name: WorkloadName;
   /** Kiosks connected over Socket.IO for the whole run. */
@@ -29,6 +35,10 @@ export interface WorkloadOptions {
   floor: boolean;
   /** Run the service processes under `node --cpu-prof` (profiles go to bench/results/profiles/). */
   cpuProf: boolean;
+  /** What the service stores its state in. */
+  redis: RedisMode;
+  /** REDIS_SHARDS of the service (cluster only; 1 with a single redis-server). */
+  shards: number;
 }
 
 export interface BenchArgs {
@@ -51,6 +61,8 @@ export const USAGE = `usage: npm run bench -- [options]     (or: node dist/bench
   --seed N                     seed of the random decisions (default 1)
   --no-floor                   skip the minimal-timer-loop comparison
   --cpu-prof                   run service processes under node --cpu-prof (slows them; not for recorded figures)
+  --redis single|cluster       one redis-server, or a Redis Cluster of 3 primaries (default: single)
+  --shards N                   REDIS_SHARDS of the service, 1-${MAX_SHARDS}; only with --redis cluster (default 1)
   --help
 `;
 
@@ -71,6 +83,8 @@ interface Overrides {
   seed?: number;
   floor?: boolean;
   cpuProf?: boolean;
+  redis?: RedisMode;
+  shards?: number;
 }
 
 /** The standard workloads of issue 7, with any overrides applied. */
@@ -99,6 +113,8 @@ export function workloadDefaults(name: WorkloadName, o: Overrides = {}): Workloa
     seed: o.seed ?? 1,
     floor: o.floor ?? true,
     cpuProf: o.cpuProf ?? false,
+    redis: o.redis ?? 'single',
+    shards: o.shards ?? 1,
   };
 }
 
@@ -136,6 +152,8 @@ const VALUE_FLAGS = new Set([
   '--expire-share',
   '--worker-concurrency',
   '--seed',
+  '--redis',
+  '--shards',
 ]);
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -198,6 +216,14 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--cpu-prof':
         o.cpuProf = true;
         break;
+      case '--redis':
+        if (v !== 'single' && v !== 'cluster') throw new ArgsError(`--redis must be single or cluster; got "${v}"`);
+        o.redis = v;
+        break;
+      case '--shards':
+        o.shards = positiveInt(flag, v);
+        if (o.shards > MAX_SHARDS) throw new ArgsError(`--shards must be at most ${MAX_SHARDS}`);
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -206,6 +232,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new ArgsError(`unknown option "${flag}"`);
     }
   }
+  // Shards spread the service's keys over a cluster's slots; a single redis-server has nothing to spread them over.
+  if ((o.shards ?? 1) > 1 && o.redis !== 'cluster') throw new ArgsError('--shards needs --redis cluster');
   if ((o.denyShare ?? 0.1) + (o.expireShare ?? 0.1) > 1)
     throw new ArgsError('--deny-share plus --expire-share must not exceed 1');
   const names: WorkloadName[] = workload === 'all' ? ['fleet', 'surge'] : [workload as WorkloadName];
