@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { commandStatsDelta, infoNumber, parseCommandStats, parseInfo, redisSample } from './redis-info';
+import {
+  commandStatsDelta,
+  infoNumber,
+  keyCount,
+  mergeCommandStats,
+  parseCommandStats,
+  parseInfo,
+  redisSample,
+} from './redis-info';
 
 const INFO = [
   '# Memory',
@@ -30,6 +38,12 @@ describe('parseInfo', () => {
   it('samples memory and the command counter', () => {
     expect(redisSample(INFO)).toEqual({ usedMemory: 1_048_576, commands: 123_456 });
   });
+
+  it('counts the keys of every database, and none in an empty keyspace', () => {
+    expect(keyCount(INFO)).toBe(5);
+    expect(keyCount(`${INFO}\r\ndb3:keys=7,expires=0,avg_ttl=0`)).toBe(12);
+    expect(keyCount('# Keyspace\r\n')).toBe(0);
+  });
 });
 
 describe('command stats', () => {
@@ -54,5 +68,27 @@ describe('command stats', () => {
       { command: 'get', calls: 4, usec: 10 },
       { command: 'evalsha', calls: 3, usec: 300 },
     ]);
+  });
+});
+
+describe('mergeCommandStats', () => {
+  it('adds up the primaries, busiest first', () => {
+    expect(
+      mergeCommandStats([
+        [
+          { command: 'evalsha', calls: 5, usec: 500 },
+          { command: 'get', calls: 1, usec: 2 },
+        ],
+        [
+          { command: 'get', calls: 3, usec: 6 },
+          { command: 'hset', calls: 2, usec: 4 },
+        ],
+      ]),
+    ).toEqual([
+      { command: 'evalsha', calls: 5, usec: 500 },
+      { command: 'get', calls: 4, usec: 8 },
+      { command: 'hset', calls: 2, usec: 4 },
+    ]);
+    expect(mergeCommandStats([])).toEqual([]);
   });
 });

@@ -27,6 +27,17 @@ export function redisSample(infoText: string): RedisSample {
   return { usedMemory: infoNumber(info, 'used_memory'), commands: infoNumber(info, 'total_commands_processed') };
 }
 
+/** Keys in all databases, from the `# Keyspace` lines (`db0:keys=5,expires=3,avg_ttl=100`). */
+export function keyCount(infoText: string): number {
+  let keys = 0;
+  for (const [field, value] of parseInfo(infoText)) {
+    if (!/^db\d+$/.test(field)) continue;
+    const m = /(?:^|,)keys=(\d+)/.exec(value);
+    if (m) keys += Number(m[1]);
+  }
+  return keys;
+}
+
 export interface CommandStat {
   command: string;
   calls: number;
@@ -54,4 +65,16 @@ export function commandStatsDelta(before: Map<string, CommandStat>, after: Map<s
     if (calls > 0) out.push({ command, calls, usec: a.usec - (b?.usec ?? 0) });
   }
   return out.sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
+}
+
+/** Several nodes' deltas as one, busiest first (a cluster's primaries, added up). */
+export function mergeCommandStats(lists: readonly (readonly CommandStat[])[]): CommandStat[] {
+  const total = new Map<string, CommandStat>();
+  for (const list of lists) {
+    for (const c of list) {
+      const t = total.get(c.command);
+      total.set(c.command, { command: c.command, calls: (t?.calls ?? 0) + c.calls, usec: (t?.usec ?? 0) + c.usec });
+    }
+  }
+  return [...total.values()].sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
 }
