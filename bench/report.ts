@@ -1,6 +1,7 @@
 import type { PhaseAnalysis } from './analysis';
 import type { WorkloadOptions } from './args';
 import type { ServiceMetrics } from './prom';
+import type { PrimaryCost } from './redis-cost';
 import type { SimStatsLike } from './sim-client';
 import { compareWithBrowserPolling, OldDesignComparison } from './old-design';
 import { ratio, Summary } from './stats';
@@ -17,6 +18,12 @@ export interface ProcessCost {
   peakRssBytes: number | null;
 }
 
+/**
+ * Redis over the phase. One redis-server: that process. A cluster: the primaries added up (no
+ * single pid; the peak RSS is the sum of each primary's peak), each one also in `primaries`.
+ */
+export type RedisCost = Omit<ProcessCost, 'pid'> & { pid: number | null; primaries?: PrimaryCost[] };
+
 /** The simulator's counters over one phase (after − before), as `run.ts` subtracts them. */
 export type SimCounters = Omit<SimStatsLike, 'approvals' | 'denials' | 'liveSessions'>;
 
@@ -24,7 +31,7 @@ export type Analysis = Omit<PhaseAnalysis, 'signInDurationsMs'>;
 
 export interface ServiceResult {
   processes: ProcessCost[];
-  redis: ProcessCost;
+  redis: RedisCost;
   simulator: ProcessCost;
   /** The load generator itself (10,000 Socket.IO clients live here), during the phase. */
   bench: { cpuS: number; peakRssBytes: number };
@@ -136,6 +143,21 @@ function early(a: Analysis, sim: SimCounters): string {
   return `${fmt(a.polls.earlyGaps)} / ${fmt(a.polls.flaggedEarly)} / ${fmt(sim.earlyPolls)}`;
 }
 
+const percent = (share: number | null): string => (share === null ? '—' : `${fmt(share * 100)}%`);
+
+/** "0.11 / 0.10 / 0.12 ms, commands 34% / 33% / 33%, keys …": how evenly the primaries share the work. */
+export function primariesCell(primaries: readonly PrimaryCost[]): string {
+  // Keys while the first batch of sign-ins was pending (the busiest moment), else at the end: one moment for all.
+  const sampled = primaries.every((p) => p.keysAtMemorySample !== null);
+  const keys = primaries.map((p) => (sampled ? (p.keysAtMemorySample ?? 0) : p.keysAtEnd));
+  const allKeys = keys.reduce((a, b) => a + b, 0);
+  return (
+    `${primaries.map((p) => fmt(p.cpuMsPerPoll, 2)).join(' / ')} ms, ` +
+    `commands ${primaries.map((p) => percent(p.commandsShare)).join(' / ')}, ` +
+    `keys ${keys.map((k) => percent(allKeys > 0 ? k / allKeys : null)).join(' / ')}`
+  );
+}
+
 /** The report table of one workload. */
 export function reportTable(r: WorkloadResult): string {
   const s = r.service;
@@ -143,7 +165,9 @@ export function reportTable(r: WorkloadResult): string {
   /** The two floor columns of a row: `cell` of each floor that ran, else a dash. */
   const both = (cell: (f: FloorResult) => string): string[] => [r.floor, r.floorUndici].map((f) => (f ? cell(f) : '—'));
   const same = (text: string): string[] => [text, text];
-  const rss = [...s.processes, s.redis, s.simulator].map((p) => `${p.name} ${fmtBytes(p.peakRssBytes)}`).join(', ');
+  const rss = [...s.processes, ...(s.redis.primaries ?? [s.redis]), s.simulator]
+    .map((p) => `${p.name} ${fmtBytes(p.peakRssBytes)}`)
+    .join(', ');
   const rows: string[][] = [
     ['figure', 'ours (service)', 'floor (timer loop, fetch)', 'floor (timer loop, undici)'],
     [
@@ -228,6 +252,7 @@ export function reportTable(r: WorkloadResult): string {
         .join(', '),
       ...same(''),
     ],
+    ...(s.redis.primaries ? [['redis CPU per poll across primaries', primariesCell(s.redis.primaries), ...same('none')]] : []),
     [
       'service event-loop delay, ms: mean/p99/max',
       s.serviceMetrics
@@ -270,9 +295,10 @@ export function reportTable(r: WorkloadResult): string {
     ],
   ];
   const roles = w.workers > 0 ? `${w.workers} ROLE=worker + 1 ROLE=api` : 'one ROLE=all process';
+  const cluster = s.redis.primaries ? `, Redis Cluster of ${s.redis.primaries.length} primaries, ${fmt(w.shards)} shards` : '';
   const title =
     `${r.workload}: ${fmt(w.kiosks)} kiosks, ${fmt(w.signing)} signing in at once (${w.arrivals}), interval ${w.intervalS} s, ` +
-    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}`;
+    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}${cluster}`;
   const warnings: string[] = [
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
   ];

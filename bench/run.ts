@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the load benchmark (issue 7). See bench/README.md for what it measures.
  *
- * Everything it starts listens on 127.0.0.1 only: a private redis-server, the Webex simulator as
+ * Everything it starts listens on 127.0.0.1 only: a private redis-server (or a Redis Cluster of three
+ * primaries with `--redis cluster`), the Webex simulator as
  * its own process, the service (one ROLE=all process, or N workers + one API), and, for the
  * floor, a minimal polling process. It stops all of them, and itself, when done.
  */
@@ -10,15 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort, startDemoRedis, type DemoRedis } from '../src/demo/redis-server';
+import { freePort } from '../src/demo/redis-server';
 import { analyzePhase, type PhaseAnalysis } from './analysis';
 import { ArgsError, parseArgs, USAGE, type WorkloadOptions } from './args';
 import { FloorBackend, ServiceBackend } from './backends';
 import { phaseDeadlineMs, runPhase, type PhaseHooks, type PhaseState } from './driver';
 import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc';
 import { Progress } from './progress';
-import { commandStatsDelta, parseCommandStats, redisSample, type RedisSample } from './redis-info';
+import { redisPhaseCost } from './redis-cost';
+import { mergeCommandStats } from './redis-info';
+import { RedisPhaseProbe, startBenchRedis, type BenchRedis } from './redis-nodes';
 import {
   buildComparison,
   perThousand,
@@ -33,7 +35,6 @@ import {
 } from './report';
 import { ROOT, startNode, type Child } from './processes';
 import { SimClient, type SimStatsLike } from './sim-client';
-import { ratio } from './stats';
 import { serviceMetrics } from './prom';
 
 const CLIENT_ID = 'sim-client-id';
@@ -59,7 +60,7 @@ function log(text: string): void {
   progress.note(text);
 }
 
-async function startServices(w: WorkloadOptions, redisUrl: string, simUrl: string): Promise<Services> {
+async function startServices(w: WorkloadOptions, redisEnv: Record<string, string>, simUrl: string): Promise<Services> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const common: Record<string, string> = {
@@ -68,7 +69,7 @@ async function startServices(w: WorkloadOptions, redisUrl: string, simUrl: strin
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_URL: url,
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     WEBEX_CLIENT_ID: CLIENT_ID,
     WEBEX_CLIENT_SECRET: CLIENT_SECRET,
     WEBEX_API_BASE: `${simUrl}/v1`,
@@ -186,15 +187,13 @@ function gitInfo(): { commit: string | null; changedFiles: number | null } {
 
 async function runServicePhase(
   w: WorkloadOptions,
-  redis: DemoRedis,
-  redisClient: Redis,
+  redis: BenchRedis,
   sim: SimClient,
   simChild: Child,
   services: Services,
 ): Promise<{ result: ServiceResult; durations: number[] }> {
   const pids = services.children.map((c) => c.pid);
   const backend = new ServiceBackend(services.url);
-  const info = async (): Promise<RedisSample> => redisSample(await redisClient.info());
 
   // Kiosks connect first; that cost is reported on its own line, not per poll.
   progress.begin('connect kiosks', w.kiosks, 'kiosks');
@@ -224,16 +223,11 @@ async function runServicePhase(
   const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
   const simCpu0 = readCpuSeconds(simChild.pid);
   const benchCpu0 = process.cpuUsage();
-  const redisCpu0 = readCpuSeconds(redis.pid);
-  const commands0 = parseCommandStats(await redisClient.info('commandstats'));
-  const info0 = await info();
-  let infoCalls = 1;
-  let memSample: RedisSample | null = null;
+  const redisProbe = await RedisPhaseProbe.start(redis);
   let memPending = 0;
   const hooks = phaseHooks('service', w, sim, {
     onInitialBatch: async (pending) => {
-      memSample = await info();
-      infoCalls++;
+      await redisProbe.sampleMemory();
       memPending = pending;
     },
   });
@@ -242,23 +236,21 @@ async function runServicePhase(
   await new Promise((r) => setTimeout(r, 500)); // let the last answers land before reading the counters
   const metrics1 = await metrics();
   const cpu1 = cpuOf(pids);
-  const redisCpu1 = readCpuSeconds(redis.pid);
+  const redisReadings = await redisProbe.finish();
   const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
   const benchCpu = process.cpuUsage(benchCpu0);
-  const info1 = await info();
-  const commands1 = parseCommandStats(await redisClient.info('commandstats'));
   const stats1 = await sim.stats();
   const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
   const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
   const simCounters = counters(stats1, stats0);
-  const perPoll = Math.max(1, simCounters.polls);
-  const commandBreakdown = commandStatsDelta(commands0, commands1)
-    .filter((c) => c.command !== 'info')
-    .slice(0, 15)
-    .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll }));
+  const redisCost = redisPhaseCost(
+    redisReadings,
+    mergeCommandStats(redisReadings.map((r) => r.commandStats)),
+    simCounters.polls,
+    memPending,
+  );
   const serviceCpuS = diff(cpu1, cpu0);
-  const redisCpuS = diff(redisCpu1, redisCpu0);
-  const sample: RedisSample | null = memSample;
+  const redisCpuS = redisCost.cpuS;
   const processes: ProcessCost[] = services.children.map((c, i) => ({
     name: c.name,
     pid: c.pid,
@@ -267,7 +259,16 @@ async function runServicePhase(
   }));
   const result: ServiceResult = {
     processes,
-    redis: { name: 'redis', pid: redis.pid, cpuS: redisCpuS, peakRssBytes: readPeakRss(redis.pid) },
+    redis:
+      w.redis === 'single'
+        ? { name: 'redis', pid: redis.primaries[0].pid, cpuS: redisCpuS, peakRssBytes: redisCost.peakRssBytes }
+        : {
+            name: 'redis cluster',
+            pid: null,
+            cpuS: redisCpuS,
+            peakRssBytes: redisCost.peakRssBytes,
+            primaries: redisCost.primaries,
+          },
     simulator: { name: 'simulator', pid: simChild.pid, cpuS: simCpuS, peakRssBytes: readPeakRss(simChild.pid) },
     bench: { cpuS: (benchCpu.user + benchCpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
     connect,
@@ -285,10 +286,9 @@ async function runServicePhase(
         serviceCpuS === null || redisCpuS === null ? null : serviceCpuS + redisCpuS,
         simCounters.polls,
       ),
-      redisCommandsPerPoll: ratio(info1.commands - info0.commands - infoCalls, simCounters.polls),
-      redisCommandsPerPollByCommand: commandBreakdown,
-      redisBytesPerPendingSession:
-        sample === null ? null : ratio((sample as RedisSample).usedMemory - info0.usedMemory, memPending),
+      redisCommandsPerPoll: redisCost.commandsPerPoll,
+      redisCommandsPerPollByCommand: redisCost.commandsPerPollByCommand,
+      redisBytesPerPendingSession: redisCost.bytesPerPendingSession,
       pendingAtMemorySample: memPending,
     },
     timedOut: run.timedOut,
@@ -343,11 +343,9 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     );
   }
   log(
-    `[${w.name}] starting redis-server, the simulator and the service (${w.workers > 0 ? `${w.workers} workers + api` : 'ROLE=all'})…`,
+    `[${w.name}] starting ${w.redis === 'cluster' ? 'a Redis Cluster' : 'redis-server'}, the simulator and the service (${w.workers > 0 ? `${w.workers} workers + api` : 'ROLE=all'})…`,
   );
-  const redis = await startDemoRedis();
-  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 2, connectionName: 'bench' });
-  redisClient.on('error', () => undefined);
+  const redis = await startBenchRedis(w);
   const simPort = await freePort();
   const simUrl = `http://127.0.0.1:${simPort}`;
   const simChild = startNode('simulator', 'dist/src/simulator/standalone.js', {
@@ -362,8 +360,8 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
   try {
     await simChild.waitFor('Webex simulator listening on', 30_000);
     const sim = new SimClient(simUrl);
-    services = await startServices(w, redis.url, simUrl);
-    const { result: service, durations } = await runServicePhase(w, redis, redisClient, sim, simChild, services);
+    services = await startServices(w, redis.serviceEnv, simUrl);
+    const { result: service, durations } = await runServicePhase(w, redis, sim, simChild, services);
     log(`[${w.name}] service phase done; stopping the service${w.cpuProf ? ' (writing CPU profiles)' : ''}…`);
     await Promise.all(services.children.map((c) => c.stop(30_000)));
     services = null;
@@ -395,7 +393,6 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     progress.end();
     if (services) await Promise.all(services.children.map((c) => c.stop(10_000)));
     await simChild.stop(5_000);
-    redisClient.disconnect();
     redis.stop();
   }
 }

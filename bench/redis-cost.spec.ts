@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { redisPhaseCost, sumOrNull, type PrimaryReading } from './redis-cost';
+import { primariesCell } from './report';
+
+function reading(name: string, o: Partial<PrimaryReading> = {}): PrimaryReading {
+  return {
+    name,
+    port: 7000,
+    pid: 100,
+    cpuS: 1,
+    peakRssBytes: 10 << 20,
+    commands: 1_000,
+    commandStats: [],
+    atStart: { usedMemory: 1_000_000, keys: 0 },
+    atMemorySample: { usedMemory: 1_500_000, keys: 300 },
+    atEnd: { usedMemory: 1_200_000, keys: 100 },
+    ...o,
+  };
+}
+
+describe('sumOrNull', () => {
+  it('adds, or gives null when a value is missing', () => {
+    expect(sumOrNull([1, 2, 3])).toBe(6);
+    expect(sumOrNull([])).toBe(0);
+    expect(sumOrNull([1, null])).toBeNull();
+  });
+});
+
+describe('redisPhaseCost', () => {
+  it('for one redis-server, is that server’s figures', () => {
+    const cost = redisPhaseCost(
+      [reading('redis', { commandStats: [{ command: 'evalsha', calls: 400, usec: 8_000 }] })],
+      [
+        { command: 'evalsha', calls: 400, usec: 8_000 },
+        { command: 'info', calls: 3, usec: 30 },
+      ],
+      200,
+      100,
+    );
+    expect(cost).toMatchObject({
+      cpuS: 1,
+      peakRssBytes: 10 << 20,
+      commandsPerPoll: 5,
+      commandsPerPollByCommand: [{ command: 'evalsha', perPoll: 2, usecPerPoll: 40 }],
+      bytesPerPendingSession: 5_000,
+    });
+    expect(cost.primaries[0]).toMatchObject({ cpuMsPerPoll: 5, commandsShare: 1, keysAtMemorySample: 300, keysAtEnd: 100 });
+  });
+
+  it('adds the primaries up, and gives each one’s part of the whole', () => {
+    const cost = redisPhaseCost(
+      [
+        reading('redis-1', { cpuS: 0.2, commands: 500 }),
+        reading('redis-2', { cpuS: 0.1, commands: 300 }),
+        reading('redis-3', { cpuS: 0.3, commands: 200 }),
+      ],
+      [],
+      1_000,
+      300,
+    );
+    expect(cost.cpuS).toBeCloseTo(0.6);
+    expect(cost.commandsPerPoll).toBe(1);
+    // 3 × 500,000 bytes more, for 300 pending sign-ins.
+    expect(cost.bytesPerPendingSession).toBe(5_000);
+    const [a, b, c] = cost.primaries.map((p) => p.cpuMsPerPoll);
+    expect([a, b, c]).toEqual([expect.closeTo(0.2, 10), expect.closeTo(0.1, 10), expect.closeTo(0.3, 10)]);
+    expect(cost.primaries.map((p) => p.commandsShare)).toEqual([0.5, 0.3, 0.2]);
+    expect(primariesCell(cost.primaries)).toBe('0.20 / 0.10 / 0.30 ms, commands 50% / 30% / 20%, keys 33% / 33% / 33%');
+  });
+
+  it('leaves out what it could not read rather than counting it as zero', () => {
+    const cost = redisPhaseCost([reading('redis-1'), reading('redis-2', { cpuS: null, atMemorySample: null })], [], 0, 0);
+    expect(cost.cpuS).toBeNull();
+    expect(cost.bytesPerPendingSession).toBeNull();
+    expect(cost.commandsPerPoll).toBeNull();
+    expect(cost.primaries[1]).toMatchObject({ cpuMsPerPoll: null, keysAtMemorySample: null });
+    expect(primariesCell(cost.primaries)).toBe('— / — ms, commands 50% / 50%, keys 50% / 50%');
+  });
+});

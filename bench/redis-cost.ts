@@ -1,0 +1,110 @@
+/** What Redis did during a phase — per primary and in total — from readings taken before and after. Pure. */
+import type { CommandStat } from './redis-info';
+import { ratio } from './stats';
+
+/** Memory and keys of one node at one moment (`INFO`). */
+export interface NodeState {
+  usedMemory: number;
+  keys: number;
+}
+
+/** One primary over a phase, as the bench read it. */
+export interface PrimaryReading {
+  name: string;
+  port: number;
+  pid: number;
+  /** CPU seconds (user + system) in the phase, from /proc; null when it could not be read. */
+  cpuS: number | null;
+  peakRssBytes: number | null;
+  /** `total_commands_processed` over the phase, less the bench's own INFO calls. */
+  commands: number;
+  /** `INFO commandstats` over the phase. */
+  commandStats: CommandStat[];
+  atStart: NodeState;
+  /** When the first batch of sign-ins was pending (null if the phase never got there). */
+  atMemorySample: NodeState | null;
+  atEnd: NodeState;
+}
+
+/** One primary's line in the JSON (`service.redis.primaries`). */
+export interface PrimaryCost {
+  name: string;
+  port: number;
+  pid: number;
+  cpuS: number | null;
+  /** This primary's CPU ÷ all polls of the phase: the primaries' figures add up to Redis's CPU per poll. */
+  cpuMsPerPoll: number | null;
+  peakRssBytes: number | null;
+  commands: number;
+  commandsPerPoll: number | null;
+  /** Of all the primaries' commands in the phase. */
+  commandsShare: number | null;
+  keysAtMemorySample: number | null;
+  usedMemoryAtMemorySampleBytes: number | null;
+  keysAtEnd: number;
+  usedMemoryAtEndBytes: number;
+}
+
+export interface RedisPhaseCost {
+  /** Summed over the primaries (null if any primary's CPU could not be read). */
+  cpuS: number | null;
+  peakRssBytes: number | null;
+  commandsPerPoll: number | null;
+  /** The busiest commands, all primaries together; commands run inside Lua scripts count too. */
+  commandsPerPollByCommand: Array<{ command: string; perPoll: number; usecPerPoll: number }>;
+  /** Growth of the primaries' summed `used_memory` from the start to the memory sample, per pending sign-in. */
+  bytesPerPendingSession: number | null;
+  primaries: PrimaryCost[];
+}
+
+/** The sum, or null if any value is missing. */
+export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
+  let total = 0;
+  for (const v of values) {
+    if (v === null) return null;
+    total += v;
+  }
+  return total;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+export function redisPhaseCost(
+  readings: readonly PrimaryReading[],
+  mergedCommandStats: readonly CommandStat[],
+  polls: number,
+  pendingAtMemorySample: number,
+): RedisPhaseCost {
+  const commands = sum(readings.map((r) => r.commands));
+  const perPoll = Math.max(1, polls);
+  const samples = readings.map((r) => r.atMemorySample);
+  const sampled = samples.every((s) => s !== null) ? samples.filter((s) => s !== null) : null;
+  return {
+    cpuS: sumOrNull(readings.map((r) => r.cpuS)),
+    peakRssBytes: sumOrNull(readings.map((r) => r.peakRssBytes)),
+    commandsPerPoll: ratio(commands, polls),
+    commandsPerPollByCommand: mergedCommandStats
+      .filter((c) => c.command !== 'info')
+      .slice(0, 15)
+      .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll })),
+    bytesPerPendingSession:
+      sampled === null
+        ? null
+        : ratio(sum(sampled.map((s) => s.usedMemory)) - sum(readings.map((r) => r.atStart.usedMemory)), pendingAtMemorySample),
+    primaries: readings.map((r) => ({
+      name: r.name,
+      port: r.port,
+      pid: r.pid,
+      cpuS: r.cpuS,
+      cpuMsPerPoll: r.cpuS === null || polls <= 0 ? null : (r.cpuS / polls) * 1000,
+      peakRssBytes: r.peakRssBytes,
+      commands: r.commands,
+      commandsPerPoll: ratio(r.commands, polls),
+      commandsShare: ratio(r.commands, commands),
+      keysAtMemorySample: r.atMemorySample?.keys ?? null,
+      usedMemoryAtMemorySampleBytes: r.atMemorySample?.usedMemory ?? null,
+      keysAtEnd: r.atEnd.keys,
+      usedMemoryAtEndBytes: r.atEnd.usedMemory,
+    })),
+  };
+}
