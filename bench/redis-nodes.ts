@@ -22,8 +22,6 @@ export interface BenchRedisNode {
 }
 
 export interface BenchRedis {
-  /** For the log: what was started. */
-  description: string;
   primaries: BenchRedisNode[];
   /** How the service is pointed at it: REDIS_URL, or REDIS_CLUSTER_NODES and REDIS_SHARDS. */
   serviceEnv: Record<string, string>;
@@ -40,7 +38,6 @@ export async function startBenchRedis(w: Pick<WorkloadOptions, 'redis' | 'shards
     const redis = await startDemoRedis();
     const client = benchClient(new Redis(redis.url, { maxRetriesPerRequest: 2, connectionName: 'bench' }));
     return {
-      description: 'redis-server',
       primaries: [{ name: 'redis', port: Number(new URL(redis.url).port), pid: redis.pid, client }],
       serviceEnv: { REDIS_URL: redis.url },
       stop: () => {
@@ -58,7 +55,6 @@ export async function startBenchRedis(w: Pick<WorkloadOptions, 'redis' | 'shards
     client: benchClient(new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 2, connectionName: 'bench' })),
   }));
   return {
-    description: `a Redis Cluster (${CLUSTER_PRIMARIES} primaries, ${w.shards} shard${w.shards === 1 ? '' : 's'})`,
     primaries,
     serviceEnv: { REDIS_CLUSTER_NODES: cluster.env, REDIS_SHARDS: String(w.shards) },
     stop: () => {

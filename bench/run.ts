@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: the load benchmark (issue 7). See bench/README.md for what it measures.
  *
- * Everything it starts listens on 127.0.0.1 only: a private redis-server (or a Redis Cluster of three
- * primaries with `--redis cluster`), the Webex simulator as
- * its own process, the service (one ROLE=all process, or N workers + one API), and, for the
- * floor, a minimal polling process. It stops all of them, and itself, when done.
+ * Everything it starts listens on 127.0.0.1 only: a private redis-server (or, with `--redis
+ * cluster`, a Redis Cluster of three primaries), the Webex simulator as its own process, the
+ * service (one ROLE=all process, or N workers + one API), and, for the floor, a minimal polling
+ * process. It stops all of them, and itself, when done.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,7 @@ import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc
 import { Progress } from './progress';
 import { redisPhaseCost } from './redis-cost';
 import { mergeCommandStats } from './redis-info';
-import { RedisPhaseProbe, startBenchRedis, type BenchRedis } from './redis-nodes';
+import { CLUSTER_PRIMARIES, RedisPhaseProbe, startBenchRedis, type BenchRedis } from './redis-nodes';
 import {
   buildComparison,
   perThousand,
@@ -343,7 +343,7 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     );
   }
   log(
-    `[${w.name}] starting ${w.redis === 'cluster' ? 'a Redis Cluster' : 'redis-server'}, the simulator and the service (${w.workers > 0 ? `${w.workers} workers + api` : 'ROLE=all'})…`,
+    `[${w.name}] starting ${w.redis === 'cluster' ? `a Redis Cluster (${CLUSTER_PRIMARIES} primaries, ${w.shards} shards)` : 'redis-server'}, the simulator and the service (${w.workers > 0 ? `${w.workers} workers + api` : 'ROLE=all'})…`,
   );
   const redis = await startBenchRedis(w);
   const simPort = await freePort();
