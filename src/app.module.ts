@@ -1,12 +1,10 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import type { RedisClient } from './repositories/redis-client';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG } from './config/app-config.token';
 import { AppConfig } from './config/config.schema';
@@ -29,10 +27,11 @@ import { ApiDocuments, packageVersion } from './http/openapi/api-documents';
 import { PollScheduler } from './processors/poll.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
+import { Shards } from './domain/shards';
 import { ControlRepository } from './repositories/control.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { IdentityProvider } from './repositories/identity-provider';
-import { EVENT_STREAM_MAX_LEN, JobRepository, QUEUE_NAMES } from './repositories/job.repository';
+import { JobRepository } from './repositories/job.repository';
 import { KioskRepository } from './repositories/kiosk.repository';
 import { LeaseRepository } from './repositories/lease.repository';
 import { LockRepository } from './repositories/lock.repository';
@@ -71,48 +70,73 @@ import { TrendService } from './services/trend.service';
 import { UpstreamService } from './services/upstream.service';
 import { WatchedProvider } from './services/watched.provider';
 
-/** Redis key layout: one hash-tagged prefix, so every key of the service lands in one Cluster slot. */
+/**
+ * Redis key layout: the keys that are not per sign-in (kiosks, limits, control, metrics) under one
+ * hash-tagged prefix, so they share one Cluster slot; sessions and their leases and queues under
+ * their shard's tag (`Shards`), which is the same prefix when there is one shard.
+ */
 export function keyPrefix(config: AppConfig): string {
   return `{${config.redis.prefix}}`;
 }
 
-function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: Redis): Provider[] {
+/**
+ * Socket.IO's Redis channels. On a Cluster they carry no hash tag: sharded pub/sub spreads the
+ * channels (one per room) over the primaries by their own slots.
+ */
+export function socketChannel(config: AppConfig): string {
+  return config.redis.cluster ? `${config.redis.prefix}:socket.io` : `${keyPrefix(config)}:socket.io`;
+}
+
+export function shardsOf(config: AppConfig): Shards {
+  return new Shards(config.redis.prefix, config.redis.shards);
+}
+
+function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: RedisClient, jobs: JobRepository): Provider[] {
   const prefix = keyPrefix(config);
+  const shards = jobs.shards;
   return [
     { provide: APP_CONFIG, useValue: config },
+    { provide: Shards, useValue: shards },
     { provide: REDIS_FACTORY, useValue: redis },
     { provide: REDIS_COMMAND, useValue: commands },
     {
       provide: ReplicationRepository,
       inject: [REDIS_COMMAND, MetricsRepository],
-      useFactory: (r: Redis, metrics: MetricsRepository) => replication(config, r, metrics),
+      useFactory: (r: RedisClient, metrics: MetricsRepository) => replication(config, r, metrics),
     },
     {
       provide: SessionRepository,
       inject: [REDIS_COMMAND, ReplicationRepository],
-      useFactory: (r: Redis, wait: ReplicationRepository | null) => new SessionRepository(r, prefix, wait),
+      useFactory: (r: RedisClient, wait: ReplicationRepository | null) => new SessionRepository(r, shards, wait),
     },
     {
       provide: MetricsExchangeRepository,
       inject: [REDIS_COMMAND],
-      useFactory: (r: Redis) => new MetricsExchangeRepository(r, prefix),
+      useFactory: (r: RedisClient) => new MetricsExchangeRepository(r, prefix),
     },
-    { provide: UpstreamRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new UpstreamRepository(r, prefix) },
-    { provide: TrendRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new TrendRepository(r, prefix) },
-    { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LockRepository(r, prefix) },
-    { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new LeaseRepository(r, prefix) },
-    { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new ControlRepository(r, prefix) },
-    { provide: PushRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new PushRepository(r, `${prefix}:socket.io`) },
+    { provide: UpstreamRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new UpstreamRepository(r, prefix) },
+    { provide: TrendRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new TrendRepository(r, prefix) },
+    { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new LockRepository(r, prefix) },
+    { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new LeaseRepository(r, shards) },
+    { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new ControlRepository(r, prefix) },
+    {
+      provide: PushRepository,
+      inject: [REDIS_COMMAND],
+      useFactory: (r: RedisClient) =>
+        config.redis.cluster
+          ? new PushRepository({ channelPrefix: socketChannel(config), pub: r, sub: redis.shardedSubscriber('push-sub') })
+          : new PushRepository(r, socketChannel(config)),
+    },
     {
       provide: KioskRepository,
       inject: [REDIS_COMMAND, ReplicationRepository],
-      useFactory: (r: Redis, wait: ReplicationRepository | null) => new KioskRepository(r, prefix, wait),
+      useFactory: (r: RedisClient, wait: ReplicationRepository | null) => new KioskRepository(r, prefix, wait),
     },
-    { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: Redis) => new RateLimitRepository(r, prefix) },
+    { provide: RateLimitRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new RateLimitRepository(r, prefix) },
     {
       provide: SocketLeaseRepository,
       inject: [REDIS_COMMAND],
-      useFactory: (r: Redis) => new SocketLeaseRepository(r, prefix),
+      useFactory: (r: RedisClient) => new SocketLeaseRepository(r, prefix),
     },
     { provide: CryptoRepository, useFactory: () => new CryptoRepository(config.tokenKeys.keys) },
     { provide: ClockRepository, useClass: ClockRepository },
@@ -135,12 +159,8 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
         new WatchedProvider(identityProvider(config, http), upstream),
     },
     { provide: PROVIDER_DESCRIPTION, inject: [IdentityProvider], useFactory: (p: IdentityProvider) => p.description },
-    {
-      provide: JobRepository,
-      inject: [getQueueToken(QUEUE_NAMES.poll), getQueueToken(QUEUE_NAMES.refresh)],
-      useFactory: (poll: Queue, refresh: Queue) =>
-        new JobRepository({ [QUEUE_NAMES.poll]: poll, [QUEUE_NAMES.refresh]: refresh }, prefix),
-    },
+    // Built with the module: the dashboard needs its queues before Nest has made any provider.
+    { provide: JobRepository, useValue: jobs },
   ];
 }
 
@@ -148,7 +168,7 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
  * With Sentinel, writes a failover must not undo wait for replicas (`REDIS_WAIT_REPLICAS`, 0: never).
  * One for the process: it shares its `WAIT`s among every write on the command connection.
  */
-function replication(config: AppConfig, redis: Redis, metrics: MetricsRepository): ReplicationRepository | null {
+function replication(config: AppConfig, redis: RedisClient, metrics: MetricsRepository): ReplicationRepository | null {
   const sentinel = config.redis.sentinel;
   if (!sentinel || sentinel.waitReplicas === 0) return null;
   return new ReplicationRepository(redis, { replicas: sentinel.waitReplicas, timeoutMs: sentinel.waitTimeoutMs }, (outcome, s) =>
@@ -191,9 +211,12 @@ const API_SERVICES: Type[] = [
   KioskGuard,
 ];
 
-/** bull-board over both queues at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set. */
-function queueDashboard(config: AppConfig): DynamicModule[] {
-  const options = { readOnlyMode: !config.dashboard.allowActions };
+/**
+ * bull-board over every queue at `/admin/queues`; read-only unless DASHBOARD_ALLOW_ACTIONS is set.
+ * With several shards each queue is listed once per shard (`shard 3 · device-poll`).
+ */
+function queueDashboard(config: AppConfig, jobs: JobRepository): DynamicModule[] {
+  const sharded = jobs.shards.count > 1;
   return [
     BullBoardModule.forRoot({
       route: '/admin/queues',
@@ -202,8 +225,12 @@ function queueDashboard(config: AppConfig): DynamicModule[] {
       boardOptions: { uiConfig: { boardTitle: 'Kiosk Sign-in' } },
     }),
     BullBoardModule.forFeature(
-      { name: QUEUE_NAMES.poll, adapter: BullMQAdapter, options },
-      { name: QUEUE_NAMES.refresh, adapter: BullMQAdapter, options },
+      ...jobs.queues.map(({ shard, queue }) => ({
+        name: queue.name,
+        queue,
+        adapter: BullMQAdapter,
+        options: { readOnlyMode: !config.dashboard.allowActions, ...(sharded ? { prefix: `shard ${shard} · ` } : {}) },
+      })),
     ),
   ];
 }
@@ -215,20 +242,12 @@ export class AppModule {
     // One auto-pipelined connection for our commands and BullMQ's queue calls: the commands a step
     // issues together (a session write and its job's add or removal) leave in one socket write.
     const commands = redis.command('commands');
+    const jobs = new JobRepository(commands, shardsOf(config));
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
     return {
       module: AppModule,
-      imports: [
-        LoggerModule.forRoot(loggerOptions(config)),
-        BullModule.forRoot({
-          connection: commands,
-          prefix: keyPrefix(config),
-          streams: { events: { maxLen: EVENT_STREAM_MAX_LEN } },
-        }),
-        BullModule.registerQueue({ name: QUEUE_NAMES.poll }, { name: QUEUE_NAMES.refresh }),
-        ...(api ? [TerminusModule, ...queueDashboard(config)] : []),
-      ],
+      imports: [LoggerModule.forRoot(loggerOptions(config)), ...(api ? [TerminusModule, ...queueDashboard(config, jobs)] : [])],
       controllers: api
         ? [
             SessionController,
@@ -242,7 +261,7 @@ export class AppModule {
           ]
         : [],
       providers: [
-        ...repositoryProviders(config, redis, commands),
+        ...repositoryProviders(config, redis, commands, jobs),
         ...SERVICES,
         ...(api
           ? [

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type Redis from 'ioredis';
+import type { RedisClient } from './repositories/redis-client';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { requestLogger } from './config/logger.options';
-import { AppModule, keyPrefix } from './app.module';
+import { AppModule, socketChannel } from './app.module';
 import { ConfigError, loadConfig, readEnvironment } from './config/config.loader';
 import { AppConfig } from './config/config.schema';
 import { resolveProvider } from './config/provider.resolver';
@@ -26,7 +26,7 @@ import { LifecycleLogger } from './startup/lifecycle.logger';
 async function main(): Promise<void> {
   const config = await readConfigOrExit();
   let demoRedis: DemoRedis | null = null;
-  if (!config.redis.url && !config.redis.sentinel) demoRedis = await startDemoRedis();
+  if (!config.redis.url && !config.redis.sentinel && !config.redis.cluster) demoRedis = await startDemoRedis();
   const redis = new RedisFactory(redisTarget(config.redis, demoRedis?.url ?? null));
   const module = AppModule.register(config, redis);
 
@@ -57,11 +57,16 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
     app.use('/sim', sim.app);
   }
   if (existsSync(CLIENT_DIR)) app.useStaticAssets(CLIENT_DIR, { index: 'index.html', maxAge: 0 });
-  const [pub, sub] = [redis.command('socket.io-pub'), redis.blocking('socket.io-sub')];
-  await Promise.all([app.get<Redis>(REDIS_COMMAND), pub, sub].map((client) => whenReady(client, REDIS_READY_WAIT_MS)));
+  const sharded = config.redis.cluster !== null;
+  const [pub, sub] = [
+    redis.command('socket.io-pub'),
+    sharded ? redis.shardedSubscriber('socket.io-sub') : redis.blocking('socket.io-sub'),
+  ];
+  await Promise.all([app.get<RedisClient>(REDIS_COMMAND), pub, sub].map((client) => whenReady(client, REDIS_READY_WAIT_MS)));
   app.useWebSocketAdapter(
     new RedisIoAdapter(app, pub, sub, {
-      channelKey: `${keyPrefix(config)}:socket.io`,
+      channelKey: socketChannel(config),
+      sharded,
       allowedOrigins: config.security.socketOrigins,
       onResubscribed: () => void app.get(SessionGateway).resync(),
     }),

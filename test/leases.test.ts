@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Shards } from '../src/domain/shards';
 import { LeaseRepository } from '../src/repositories/lease.repository';
 import { startRedis, TestRedis } from './support/processes';
 
@@ -14,7 +15,7 @@ describe('LeaseRepository', () => {
   beforeAll(async () => {
     redis = await startRedis();
     client = new Redis(redis.url);
-    leases = new LeaseRepository(client, '{t}');
+    leases = new LeaseRepository(client, new Shards('t', 1));
   });
 
   afterAll(() => {
@@ -28,10 +29,10 @@ describe('LeaseRepository', () => {
 
   it('hands a new sign-in to one poller shortly before its first poll, never to two', async () => {
     await leases.enqueue('s1', T + 2_000);
-    expect(await leases.claim('a', T, T + 1_000, LEASE, 10)).toEqual([]);
+    expect(await leases.claim(0, 'a', T, T + 1_000, LEASE, 10)).toEqual([]);
     const [first, second] = await Promise.all([
-      leases.claim('a', T + 1_000, T + 2_000, LEASE, 10),
-      leases.claim('b', T + 1_000, T + 2_000, LEASE, 10),
+      leases.claim(0, 'a', T + 1_000, T + 2_000, LEASE, 10),
+      leases.claim(0, 'b', T + 1_000, T + 2_000, LEASE, 10),
     ]);
     expect([...first, ...second]).toEqual([{ id: 's1', at: T + 2_000, takenOver: false }]);
     expect(await client.zscore(`{t}:polls:owner:${first.length ? 'a' : 'b'}`, 's1')).toBe(String(T + 2_000 + LEASE));
@@ -39,20 +40,20 @@ describe('LeaseRepository', () => {
 
   it('takes a sign-in over only once its lease has run out, and says so', async () => {
     await leases.enqueue('s1', T);
-    await leases.claim('a', T, T, LEASE, 10);
-    expect(await leases.claim('b', T + LEASE - 1, T + LEASE - 1, LEASE, 10)).toEqual([]);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
+    expect(await leases.claim(0, 'b', T + LEASE - 1, T + LEASE - 1, LEASE, 10)).toEqual([]);
     // `at`: when the quiet poller's lease ran out, not when it was noticed.
-    expect(await leases.claim('b', T + LEASE + 300, T + LEASE + 300, LEASE, 10)).toEqual([
+    expect(await leases.claim(0, 'b', T + LEASE + 300, T + LEASE + 300, LEASE, 10)).toEqual([
       { id: 's1', at: T + LEASE, takenOver: true },
     ]);
   });
 
   it('a renewal keeps the sign-in; the poller that lost it cannot write it back', async () => {
     await leases.enqueue('s1', T);
-    await leases.claim('a', T, T, LEASE, 10);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
     expect(await leases.renew('a', 's1', T + 2 * LEASE)).toBe(true);
-    expect(await leases.claim('b', T + LEASE, T + LEASE, LEASE, 10)).toEqual([]);
-    expect(await leases.claim('b', T + 2 * LEASE, T + 2 * LEASE, LEASE, 10)).toHaveLength(1);
+    expect(await leases.claim(0, 'b', T + LEASE, T + LEASE, LEASE, 10)).toEqual([]);
+    expect(await leases.claim(0, 'b', T + 2 * LEASE, T + 2 * LEASE, LEASE, 10)).toHaveLength(1);
     // A late write of the poller that went quiet lands on a set the sign-in has left: a no-op.
     expect(await leases.renew('a', 's1', T + 5 * LEASE)).toBe(false);
     expect(await client.zscore('{t}:polls:owner:a', 's1')).toBeNull();
@@ -61,7 +62,7 @@ describe('LeaseRepository', () => {
 
   it('renews many in one round trip and tells which ones are still held', async () => {
     await Promise.all(['s1', 's2', 's3'].map((id) => leases.enqueue(id, T)));
-    await leases.claim('a', T, T, LEASE, 10);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
     await leases.drop('s2');
     const ok = await leases.renewAll('a', [
       { id: 's1', until: T + 20_000 },
@@ -73,39 +74,84 @@ describe('LeaseRepository', () => {
 
   it('a drop takes the sign-in out of the due set and out of whichever poller holds it', async () => {
     await Promise.all(['s1', 's2'].map((id) => leases.enqueue(id, T)));
-    await leases.claim('a', T, T, LEASE, 1);
+    await leases.claim(0, 'a', T, T, LEASE, 1);
     await leases.drop('s1');
     await leases.drop('s2');
-    expect(await leases.claim('b', T + 10 * LEASE, T + 10 * LEASE, LEASE, 10)).toEqual([]);
+    expect(await leases.claim(0, 'b', T + 10 * LEASE, T + 10 * LEASE, LEASE, 10)).toEqual([]);
     expect(await leases.renew('a', 's1', T + 20_000)).toBe(false);
   });
 
   it('a poller that stops hands its sign-ins back as due at their next poll, with no takeover wait', async () => {
     await Promise.all(['s1', 's2'].map((id) => leases.enqueue(id, T)));
-    await leases.claim('a', T, T, LEASE, 10);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
     await leases.handoff('a', [
       { id: 's1', dueAt: T + 2_000 },
       { id: 's2', dueAt: T + 3_000 },
     ]);
     expect(await client.sismember('{t}:polls:pollers', 'a')).toBe(0);
-    expect(await leases.claim('b', T + 1_000, T + 2_500, LEASE, 10)).toEqual([{ id: 's1', at: T + 2_000, takenOver: false }]);
+    expect(await leases.claim(0, 'b', T + 1_000, T + 2_500, LEASE, 10)).toEqual([{ id: 's1', at: T + 2_000, takenOver: false }]);
   });
 
   it('claims no more than asked, oldest due first', async () => {
     await Promise.all([3, 1, 2].map((n) => leases.enqueue(`s${n}`, T + n)));
-    expect((await leases.claim('a', T, T + 10, LEASE, 2)).map((c) => c.id)).toEqual(['s1', 's2']);
-    expect(await leases.unclaimed(T + 10_000, 5_000)).toBe(1);
+    expect((await leases.claim(0, 'a', T, T + 10, LEASE, 2)).map((c) => c.id)).toEqual(['s1', 's2']);
+    expect(await leases.unclaimed(T + 10_000, 5_000)).toEqual([1]);
   });
 
   it('forgets a poller with nothing left, and registers it again with its next sign-in', async () => {
     await leases.enqueue('s1', T);
-    await leases.claim('a', T, T, LEASE, 10);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
     await client.zrem('{t}:polls:owner:a', 's1');
-    await leases.claim('b', T, T, LEASE, 10);
+    await leases.claim(0, 'b', T, T, LEASE, 10);
     expect(await client.smembers('{t}:polls:pollers')).toEqual([]);
     await leases.enqueue('s2', T);
-    await leases.claim('a', T, T, LEASE, 10);
+    await leases.claim(0, 'a', T, T, LEASE, 10);
     expect(await client.smembers('{t}:polls:pollers')).toEqual(['a']);
     expect(await leases.pollerCount()).toBe(1);
+  });
+
+  describe('over several shards', () => {
+    const sharded = () => new LeaseRepository(client, new Shards('t', 3));
+    const id = (shard: number, n: number) => `${shard}.sign-in-number-${n}-xxxxxx`;
+
+    it("keeps each shard's sign-ins under its own hash tag and claims them shard by shard", async () => {
+      const repo = sharded();
+      await Promise.all([0, 1, 2].flatMap((shard) => [1, 2].map((n) => repo.enqueue(id(shard, n), T + n))));
+      expect(await client.zrange('{t-1}:polls:due', 0, -1)).toEqual([id(1, 1), id(1, 2)]);
+      expect(await client.exists('{t}:polls:due')).toBe(0);
+
+      expect((await repo.claim(1, 'a', T, T + 10, LEASE, 10)).map((c) => c.id)).toEqual([id(1, 1), id(1, 2)]);
+      expect(await repo.unclaimed(T + 10_000, 5_000)).toEqual([2, 0, 2]);
+      expect(await client.zrange('{t-1}:polls:owner:a', 0, -1)).toEqual([id(1, 1), id(1, 2)]);
+      expect(await repo.pendingIds(100)).toHaveLength(6);
+    });
+
+    it('renews, hands back and drops each sign-in in its own shard, in one call for many', async () => {
+      const repo = sharded();
+      const ids = [id(0, 1), id(2, 1), id(2, 2)];
+      for (const i of ids) await repo.enqueue(i, T);
+      for (const shard of [0, 2]) await repo.claim(shard, 'a', T, T, LEASE, 10);
+      expect(
+        await repo.renewAll(
+          'a',
+          ids.map((i) => ({ id: i, until: T + 99_000 })),
+        ),
+      ).toEqual([true, true, true]);
+      expect(await client.zscore('{t-2}:polls:owner:a', id(2, 2))).toBe(String(T + 99_000));
+      await repo.drop(id(2, 1));
+      expect(
+        await repo.renewAll(
+          'a',
+          ids.map((i) => ({ id: i, until: T + 98_000 })),
+        ),
+      ).toEqual([true, false, true]);
+      await repo.handoff('a', [
+        { id: id(0, 1), dueAt: T + 5 },
+        { id: id(2, 2), dueAt: T + 6 },
+      ]);
+      expect(await client.zrange('{t-0}:polls:due', 0, -1, 'WITHSCORES')).toEqual([id(0, 1), String(T + 5)]);
+      expect(await client.zrange('{t-2}:polls:due', 0, -1, 'WITHSCORES')).toEqual([id(2, 2), String(T + 6)]);
+      expect(await repo.pollerCount()).toBe(0);
+    });
   });
 });

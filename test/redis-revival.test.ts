@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from '../src/repositories/redis-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.loader';
 import { RedisFactory } from '../src/repositories/redis.factory';
@@ -27,7 +27,7 @@ describe('a Redis client ioredis gave up on during a sentinel lookup', () => {
   });
 
   /** Drops the connection, then disconnects again while the client is asking a sentinel: it ends. */
-  async function endDuringLookup(client: Redis): Promise<void> {
+  async function endDuringLookup(client: RedisClient): Promise<void> {
     const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
     client.once('connecting', () => client.disconnect(true));
     client.disconnect(true);

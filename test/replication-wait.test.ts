@@ -6,10 +6,11 @@ import {
   ReplicationRepository,
   ReplicationUnconfirmedError,
 } from '../src/repositories/replication.repository';
+import { Shards } from '../src/domain/shards';
 import { SessionRepository } from '../src/repositories/session.repository';
 import { ReplicatedPair, startReplicatedPair } from './support/sentinel';
 
-const PREFIX = '{kiosk}';
+const SHARDS = new Shards('kiosk', 1);
 
 function record(id: string, status: SessionRecord['status'] = 'pending'): SessionRecord {
   const now = Date.now();
@@ -76,7 +77,7 @@ describe('waiting for replicas after the writes that matter', () => {
     const outcomes: ReplicationOutcome[] = [];
     const sessions = new SessionRepository(
       redis,
-      PREFIX,
+      SHARDS,
       new ReplicationRepository(redis, { replicas: 1, timeoutMs: 2_000 }, (o) => outcomes.push(o as ReplicationOutcome)),
     );
     await sessions.create(value('durable-1'), 60_000);
@@ -91,7 +92,7 @@ describe('waiting for replicas after the writes that matter', () => {
     expect(outcomes).toEqual(['replicated']);
     const replica = new Redis({ port: pair.replica.port, host: '127.0.0.1' });
     clients.push(replica);
-    expect(await replica.get(`${PREFIX}:session:durable-1`)).toMatch(/^3\|.*"status":"denied"/);
+    expect(await replica.get(`${SHARDS.global}:session:durable-1`)).toMatch(/^3\|.*"status":"denied"/);
   });
 
   it('costs one timeout when the replica stops answering, then stops waiting until it is back', async () => {
@@ -117,7 +118,7 @@ describe('waiting for replicas after the writes that matter', () => {
 
   it('lets one WAIT at a time hold the connection, shared by the writes confirmed meanwhile', async () => {
     const redis = connect();
-    const sessions = new SessionRepository(redis, PREFIX, new ReplicationRepository(redis, { replicas: 1, timeoutMs: 300 }));
+    const sessions = new SessionRepository(redis, SHARDS, new ReplicationRepository(redis, { replicas: 1, timeoutMs: 300 }));
     const ids = Array.from({ length: 20 }, (_, i) => `group-${i}`);
     for (const id of ids) await sessions.create(value(id), 60_000);
     process.kill(pair.replica.pid, 'SIGSTOP');
@@ -154,7 +155,7 @@ describe('waiting for replicas after the writes that matter', () => {
     const replication = new ReplicationRepository(redis, { replicas: 1, timeoutMs: 5_000 }, (outcome, seconds) => {
       if (outcome === 'replicated') waits.push(seconds * 1000);
     });
-    const sessions = new SessionRepository(redis, PREFIX, replication);
+    const sessions = new SessionRepository(redis, SHARDS, replication);
     const N = 1_000;
     const ids = Array.from({ length: N }, (_, i) => `cost-${i}`);
     for (const id of ids) await sessions.create(value(id), 60_000);

@@ -13,6 +13,7 @@ const PRODUCTION = {
   DASHBOARD_USER: 'ops',
   DASHBOARD_PASSWORD: 'vT4-qL9x_Rm2pK7w',
 };
+const CLUSTER = { REDIS_CLUSTER_NODES: 'redis-0.redis:7000,10.0.0.2,[fd00::4]:7002', REDIS_SHARDS: '12' };
 const SENTINELS = { REDIS_SENTINELS: '10.0.0.1:26379, sentinel-2.redis:26380,[fd00::3]', REDIS_SENTINEL_NAME: 'kiosk' };
 
 function problems(env: Record<string, string>): string[] {
@@ -47,6 +48,30 @@ describe('Redis configuration', () => {
     });
   });
 
+  it('reads a Redis Cluster (port 6379 when omitted), its shards, and the shards a worker serves', () => {
+    expect(loadConfig(CLUSTER).redis).toMatchObject({
+      url: null,
+      sentinel: null,
+      cluster: {
+        nodes: [
+          { host: 'redis-0.redis', port: 7000 },
+          { host: '10.0.0.2', port: 6379 },
+          { host: 'fd00::4', port: 7002 },
+        ],
+        tls: false,
+      },
+      shards: 12,
+      workerShards: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    });
+    expect(loadConfig({ ...CLUSTER, WORKER_SHARDS: '7, 0-2,2' }).redis.workerShards).toEqual([0, 1, 2, 7]);
+    expect(loadConfig({ ...CLUSTER, REDIS_TLS: 'true' }).redis.cluster?.tls).toBe(true);
+    expect(problems({ ...PRODUCTION, ...CLUSTER })).toEqual([]);
+  });
+
+  it('keeps one shard, every shard served, by default', () => {
+    expect(loadConfig({}).redis).toMatchObject({ cluster: null, shards: 1, workerShards: [0] });
+  });
+
   it('accepts Sentinel instead of REDIS_URL in production', () => {
     expect(problems({ ...PRODUCTION, ...SENTINELS })).toEqual([]);
     expect(problems(PRODUCTION)).toEqual([
@@ -55,7 +80,15 @@ describe('Redis configuration', () => {
   });
 
   it.each([
-    [{ REDIS_URL: 'redis://r:6379', ...SENTINELS }, /^REDIS_URL, REDIS_SENTINELS: set one of them, not both$/],
+    [{ REDIS_URL: 'redis://r:6379', ...SENTINELS }, /^REDIS_URL, REDIS_SENTINELS: set one of them, not several$/],
+    [{ REDIS_URL: 'redis://r:6379', ...CLUSTER }, /^REDIS_URL, REDIS_CLUSTER_NODES: set one of them, not several$/],
+    [{ ...CLUSTER, REDIS_CLUSTER_NODES: 'a:1,b:x' }, /^REDIS_CLUSTER_NODES: "b:x" is not host:port$/],
+    [{ ...CLUSTER, REDIS_SHARDS: '0' }, /^REDIS_SHARDS:/],
+    [{ ...CLUSTER, REDIS_SHARDS: '257' }, /^REDIS_SHARDS:/],
+    [{ ...CLUSTER, WORKER_SHARDS: '0-3,x' }, /^WORKER_SHARDS: "x" is not a shard number or a range like 0-3$/],
+    [{ ...CLUSTER, WORKER_SHARDS: '3-1' }, /^WORKER_SHARDS: "3-1" is not a shard number/],
+    [{ ...CLUSTER, WORKER_SHARDS: '10-12' }, /^WORKER_SHARDS: 12 out of range \(REDIS_SHARDS=12: shards 0-11\)$/],
+    [{ ...CLUSTER, ROLE: 'api', WORKER_SHARDS: '1', TOKEN_ENCRYPTION_KEY: KEY }, /^WORKER_SHARDS: only for ROLE=worker or all$/],
     [{ REDIS_SENTINELS: 'a:1' }, /^REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/],
     [{ REDIS_SENTINEL_NAME: 'kiosk' }, /^REDIS_SENTINELS: required with REDIS_SENTINEL_NAME$/],
     [{ ...SENTINELS, REDIS_SENTINELS: 'a:1,b:x' }, /^REDIS_SENTINELS: "b:x" is not host:port$/],
@@ -64,7 +97,7 @@ describe('Redis configuration', () => {
     [{ ...SENTINELS, REDIS_SENTINEL_NAME: 'my master' }, /^REDIS_SENTINEL_NAME:/],
     [{ REDIS_SENTINEL_PASSWORD: 'x' }, /^REDIS_SENTINEL_PASSWORD: only with REDIS_SENTINELS$/],
     [{ REDIS_WAIT_REPLICAS: '1' }, /^REDIS_WAIT_REPLICAS: only with REDIS_SENTINELS$/],
-    [{ REDIS_TLS: 'true' }, /^REDIS_TLS: only with REDIS_SENTINELS \(with REDIS_URL, use rediss:\/\/\)$/],
+    [{ REDIS_TLS: 'true' }, /^REDIS_TLS: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES \(with REDIS_URL, use rediss:\/\/\)$/],
     [{ REDIS_URL: 'redis://:pw@r:6379', REDIS_PASSWORD: 'other' }, /^REDIS_PASSWORD: REDIS_URL carries a password too/],
     [{ ...SENTINELS, REDIS_TLS_CA: '-----BEGIN CERTIFICATE-----\nx' }, /^REDIS_TLS_CA: no connection uses TLS/],
     [{ ...SENTINELS, REDIS_TLS_CA: 'not a pem' }, /^REDIS_TLS_CA: expected PEM certificates$/],

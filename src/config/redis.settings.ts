@@ -26,10 +26,25 @@ export interface SentinelConfig {
   waitTimeoutMs: number;
 }
 
+/** A Redis Cluster (`REDIS_CLUSTER_NODES`): the client learns the rest of the cluster from these seeds. */
+export interface ClusterConfig {
+  nodes: HostPort[];
+  /** TLS to every node (`REDIS_TLS`). */
+  tls: boolean;
+}
+
 export interface RedisConfig {
-  /** `url` and `sentinel` both `null`: demo mode, `main.ts` starts a private redis-server. */
+  /** `url`, `sentinel` and `cluster` all `null`: demo mode, `main.ts` starts a private redis-server. */
   url: string | null;
   sentinel: SentinelConfig | null;
+  cluster: ClusterConfig | null;
+  /**
+   * How many hash-tagged shards sessions, their leases and their queues spread over
+   * (`{kiosk-0}` … `{kiosk-N-1}`; with 1, everything stays under `{kiosk}` as before).
+   */
+  shards: number;
+  /** The shards this process's pollers and queue workers serve: all of them unless `WORKER_SHARDS` says otherwise. */
+  workerShards: number[];
   /** Redis's own credentials (ACL user, password); with `REDIS_URL` they may be in the URL instead. */
   username: string | null;
   password: string | null;
@@ -39,26 +54,45 @@ export interface RedisConfig {
 }
 
 const DEFAULT_SENTINEL_PORT = 26379;
+const DEFAULT_REDIS_PORT = 6379;
+/** More shards than this buys nothing (a cluster this size has far fewer primaries) and costs a claim per shard. */
+export const MAX_SHARDS = 256;
 // Host names and IPv4 addresses, or an IPv6 address in brackets, then an optional port.
 const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?))(?::(\d{1,5}))?$/;
 
-function parseSentinels(value: string, ctx: z.RefinementCtx): HostPort[] {
+function parseHostPorts(value: string, ctx: z.RefinementCtx, defaultPort: number): HostPort[] {
   const parts = value
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
   if (parts.length === 0) ctx.addIssue({ code: 'custom', message: 'expected host:port,host:port,…' });
-  const sentinels: HostPort[] = [];
+  const hosts: HostPort[] = [];
   for (const part of parts) {
     const match = HOST_PORT.exec(part);
-    const port = Number(match?.[3] ?? DEFAULT_SENTINEL_PORT);
+    const port = Number(match?.[3] ?? defaultPort);
     if (!match || port < 1 || port > 65_535) {
       ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port` });
       continue;
     }
-    sentinels.push({ host: match[1] ?? match[2], port });
+    hosts.push({ host: match[1] ?? match[2], port });
   }
-  return sentinels;
+  return hosts;
+}
+
+/** `WORKER_SHARDS`: `0-3,7` style lists of shard numbers. */
+function parseShardList(value: string, ctx: z.RefinementCtx): number[] {
+  const shards = new Set<number>();
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const match = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(part);
+    const from = Number(match?.[1]);
+    const to = Number(match?.[2] ?? match?.[1]);
+    if (!match || to < from) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not a shard number or a range like 0-3` });
+      continue;
+    }
+    for (let s = from; s <= to; s++) shards.add(s);
+  }
+  return [...shards].sort((a, b) => a - b);
 }
 
 /** The Redis variables of the environment schema (`config.schema.ts`). */
@@ -67,7 +101,16 @@ export const redisEnvFields = {
   REDIS_SENTINELS: z
     .string()
     .optional()
-    .transform((s, ctx) => (s === undefined ? undefined : parseSentinels(s, ctx))),
+    .transform((s, ctx) => (s === undefined ? undefined : parseHostPorts(s, ctx, DEFAULT_SENTINEL_PORT))),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => (s === undefined ? undefined : parseHostPorts(s, ctx, DEFAULT_REDIS_PORT))),
+  REDIS_SHARDS: z.coerce.number().int().min(1).max(MAX_SHARDS).default(1),
+  WORKER_SHARDS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => (s === undefined ? undefined : parseShardList(s, ctx))),
   REDIS_SENTINEL_NAME: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ., _ or -, at most 64')
@@ -98,14 +141,25 @@ const SENTINEL_ONLY = [
 export function redisProblems(e: ParsedEnv): string[] {
   const problems: string[] = [];
   const sentinels = e.REDIS_SENTINELS !== undefined;
-  if (e.REDIS_URL && sentinels) problems.push('REDIS_URL, REDIS_SENTINELS: set one of them, not both');
+  const cluster = e.REDIS_CLUSTER_NODES !== undefined;
+  const chosen = [e.REDIS_URL && 'REDIS_URL', sentinels && 'REDIS_SENTINELS', cluster && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (chosen.length > 1) problems.push(`${chosen.join(', ')}: set one of them, not several`);
+  const outOfRange = (e.WORKER_SHARDS ?? []).filter((s) => s >= e.REDIS_SHARDS);
+  if (outOfRange.length > 0) {
+    problems.push(
+      `WORKER_SHARDS: ${outOfRange.join(', ')} out of range (REDIS_SHARDS=${e.REDIS_SHARDS}: shards 0-${e.REDIS_SHARDS - 1})`,
+    );
+  }
+  if (e.WORKER_SHARDS !== undefined && e.ROLE === 'api') problems.push('WORKER_SHARDS: only for ROLE=worker or all');
   if (sentinels && !e.REDIS_SENTINEL_NAME) {
     problems.push("REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master's name the sentinels monitor)");
   }
   if (!sentinels && e.REDIS_SENTINEL_NAME) problems.push('REDIS_SENTINELS: required with REDIS_SENTINEL_NAME');
   if (!sentinels) {
     for (const name of SENTINEL_ONLY) if (e[name] !== undefined) problems.push(`${name}: only with REDIS_SENTINELS`);
-    if (e.REDIS_TLS !== undefined) problems.push('REDIS_TLS: only with REDIS_SENTINELS (with REDIS_URL, use rediss://)');
+    if (e.REDIS_TLS !== undefined && !cluster) {
+      problems.push('REDIS_TLS: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES (with REDIS_URL, use rediss://)');
+    }
   }
   if (e.REDIS_URL) {
     const url = new URL(e.REDIS_URL);
@@ -116,8 +170,10 @@ export function redisProblems(e: ParsedEnv): string[] {
   if (e.REDIS_TLS_CA && !tls) {
     problems.push('REDIS_TLS_CA: no connection uses TLS (set REDIS_TLS, REDIS_SENTINEL_TLS, or a rediss:// REDIS_URL)');
   }
-  if (e.NODE_ENV === 'production' && !e.REDIS_URL && !sentinels) {
-    problems.push('REDIS_URL: required when NODE_ENV=production (or REDIS_SENTINELS with REDIS_SENTINEL_NAME)');
+  if (e.NODE_ENV === 'production' && chosen.length === 0) {
+    problems.push(
+      'REDIS_URL: required when NODE_ENV=production (or REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES)',
+    );
   }
   return problems;
 }
@@ -139,6 +195,9 @@ export function redisConfig(e: ParsedEnv): RedisConfig {
             waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS ?? DEFAULT_WAIT_TIMEOUT_MS,
           }
         : null,
+    cluster: e.REDIS_CLUSTER_NODES ? { nodes: e.REDIS_CLUSTER_NODES, tls: e.REDIS_TLS ?? false } : null,
+    shards: e.REDIS_SHARDS,
+    workerShards: e.WORKER_SHARDS ?? Array.from({ length: e.REDIS_SHARDS }, (_, i) => i),
     username: e.REDIS_USERNAME ?? null,
     password: e.REDIS_PASSWORD ?? null,
     tlsCa: e.REDIS_TLS_CA ?? null,

@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { schemaRef } from '../http/openapi/schemas';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
+import type { RedisClient } from '../repositories/redis-client';
 import { REDIS_COMMAND } from '../repositories/tokens';
 import { ProviderStatus } from '../domain/upstream';
 import { UpstreamService } from '../services/upstream.service';
@@ -13,7 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    @Inject(REDIS_COMMAND) private readonly redis: Redis,
+    @Inject(REDIS_COMMAND) private readonly redis: RedisClient,
     private readonly upstream: UpstreamService,
   ) {}
 

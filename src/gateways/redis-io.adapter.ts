@@ -1,13 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import Redis from 'ioredis';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type { RedisClient } from '../repositories/redis-client';
 import type { Server, ServerOptions } from 'socket.io';
 import { guardPublish } from '../repositories/publish-guard';
 
 export interface RedisIoOptions {
+  /** The channels' prefix (the classic adapter's `key`, the sharded adapter's `channelPrefix`). */
   channelKey: string;
+  /** Redis Cluster: sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`, one channel per room) instead of classic. */
+  sharded?: boolean;
   allowedOrigins: string[];
   /**
    * After the subscriber connection came back (a Redis restart, a Sentinel failover) and is
@@ -22,12 +25,12 @@ export interface RedisIoOptions {
  */
 export class RedisIoAdapter extends IoAdapter {
   private readonly logger = new Logger(RedisIoAdapter.name);
-  private readonly pub: Redis;
+  private readonly pub: RedisClient;
 
   constructor(
     app: INestApplicationContext,
-    pub: Redis,
-    private readonly sub: Redis,
+    pub: RedisClient,
+    private readonly sub: RedisClient,
     private readonly opts: RedisIoOptions,
   ) {
     super(app);
@@ -61,7 +64,12 @@ export class RedisIoAdapter extends IoAdapter {
       allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) =>
         callback(null, originAllowed(req, this.opts.allowedOrigins)),
     }) as Server;
-    server.adapter(createAdapter(this.pub, this.sub, { key: this.opts.channelKey }));
+    if (this.opts.sharded) {
+      const sub = guardPublish(this.sub, (err) => this.logger.warn({ err: String(err) }, 'a Socket.IO subscription failed'));
+      server.adapter(createShardedAdapter(this.pub, sub, { channelPrefix: this.opts.channelKey, subscriptionMode: 'dynamic' }));
+    } else {
+      server.adapter(createAdapter(this.pub, this.sub, { key: this.opts.channelKey }));
+    }
     return server;
   }
 }

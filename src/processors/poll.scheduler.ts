@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.token';
 import { AppConfig } from '../config/config.schema';
+import { Shards } from '../domain/shards';
 import { StepOutcome } from '../domain/step';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ControlMessage, ControlRepository } from '../repositories/control.repository';
@@ -45,6 +46,7 @@ interface Held extends HeldSignIn {
   running: boolean;
   /** The step's next time, as the rules gave it. */
   nextAt: number;
+  shard: number;
 }
 
 /**
@@ -63,6 +65,8 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private pollers = 1;
   private closing = false;
   private claimTimer: NodeJS.Timeout | null = null;
+  private claimRound = 0;
+  private readonly heldByShard = new Map<number, number>();
   private resyncTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGate;
   private readonly renewals: Batch<{ id: string; until: number }, boolean>;
@@ -73,6 +77,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS_FACTORY) private readonly redis: RedisFactory,
     private readonly leases: LeaseRepository,
+    private readonly shards: Shards,
     private readonly control: ControlRepository,
     private readonly jobs: JobRepository,
     private readonly polls: PollService,
@@ -112,7 +117,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
       });
     }
     this.held.clear();
-    this.metrics.signInsHeld.set(0);
+    for (const shard of this.heldByShard.keys()) this.setHeld(shard, 0);
   }
 
   private scheduleClaim(delayMs: number): void {
@@ -122,10 +127,23 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   private async claim(): Promise<void> {
     try {
-      const room = Math.min(CLAIM_BATCH, this.config.poller.capacity - this.held.size);
-      if (room > 0) {
+      // Every shard this poller serves, starting with a different one each time so that none of
+      // them waits behind the others when the poller is near its capacity.
+      const shards = this.config.redis.workerShards;
+      const first = this.claimRound++ % shards.length;
+      for (let i = 0; i < shards.length; i++) {
+        const room = Math.min(CLAIM_BATCH, this.config.poller.capacity - this.held.size);
+        if (room <= 0) break;
         const now = this.clock.now();
-        const claimed = await this.leases.claim(this.pollerId, now, now + CLAIM_AHEAD_MS, this.config.poller.leaseMs, room);
+        const shard = shards[(first + i) % shards.length];
+        const claimed = await this.leases.claim(
+          shard,
+          this.pollerId,
+          now,
+          now + CLAIM_AHEAD_MS,
+          this.config.poller.leaseMs,
+          room,
+        );
         await Promise.all(claimed.map((c) => this.adopt(c)));
       }
     } catch (err) {
@@ -148,9 +166,10 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     }
     const nextAt = base.stage === 'profile' ? this.clock.now() : base.poll.nextPollAt;
     const leaseUntil = claim.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
-    const h: Held = { ...base, leaseUntil, timer: null, running: false, nextAt };
+    const shard = this.shards.of(c.id);
+    const h: Held = { ...base, leaseUntil, timer: null, running: false, nextAt, shard };
+    if (!this.held.has(h.id)) this.setHeld(shard, (this.heldByShard.get(shard) ?? 0) + 1);
     this.held.set(h.id, h);
-    this.metrics.signInsHeld.set(this.held.size);
     if (claim.takenOver) {
       if (c.takenOver) this.logger.log({ sessionId: h.id }, 'took over a sign-in whose poller went quiet');
       if (!(await this.renew(h, nextAt))) return;
@@ -275,8 +294,14 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private forget(h: Held): void {
     if (h.timer) clearTimeout(h.timer);
     h.timer = null;
-    if (this.held.get(h.id) === h) this.held.delete(h.id);
-    this.metrics.signInsHeld.set(this.held.size);
+    if (this.held.get(h.id) !== h) return;
+    this.held.delete(h.id);
+    this.setHeld(h.shard, (this.heldByShard.get(h.shard) ?? 1) - 1);
+  }
+
+  private setHeld(shard: number, n: number): void {
+    this.heldByShard.set(shard, n);
+    this.metrics.signInsHeld.set({ shard: String(shard) }, n);
   }
 
   private onControl(message: ControlMessage): void {

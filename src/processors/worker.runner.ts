@@ -31,17 +31,24 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
       [QUEUE_NAMES.poll]: (id) => this.deadlines.step(id),
       [QUEUE_NAMES.refresh]: (id, attempt) => this.tokens.refreshStep(id, attempt.startedCount),
     };
-    for (const [queue, handler] of Object.entries(handlers) as [QueueName, StepHandler][]) {
-      const worker = this.jobs.startWorker(
-        queue,
-        handler,
-        this.config.worker,
-        this.redis.blocking(`worker:${queue}`),
-        (id, err) => this.giveUp(queue, id, err),
-      );
-      worker.on('error', (err) => this.logger.warn({ queue, err: err.message }, 'worker connection problem'));
+    // One worker per queue of each shard this process serves (`WORKER_SHARDS`, by default all).
+    for (const shard of this.config.redis.workerShards) {
+      for (const [queue, handler] of Object.entries(handlers) as [QueueName, StepHandler][]) {
+        const worker = this.jobs.startWorker(
+          queue,
+          shard,
+          handler,
+          this.config.worker,
+          this.redis.blocking(`worker:${queue}:${shard}`),
+          (id, err) => this.giveUp(queue, id, err),
+        );
+        worker.on('error', (err) => this.logger.warn({ queue, shard, err: err.message }, 'worker connection problem'));
+      }
     }
-    this.logger.log({ concurrency: this.config.worker.concurrency }, 'queue workers started');
+    this.logger.log(
+      { concurrency: this.config.worker.concurrency, shards: this.config.redis.workerShards.length },
+      'queue workers started',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

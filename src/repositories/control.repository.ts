@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { z } from 'zod';
 
 /** Signals every poller must act on at once, whichever process raised them. */
@@ -18,7 +18,7 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
-type RedisWithScripts = Redis & { controlPause(key: string, ...args: string[]): Promise<number> };
+type RedisWithScripts = RedisClient & { controlPause(key: string, ...args: string[]): Promise<number> };
 
 /**
  * A pause key in Redis (so a process that starts during a pause sees it) and a pub/sub channel (so
@@ -29,7 +29,7 @@ export class ControlRepository {
   private readonly pauseKey: string;
   private readonly channel: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.redis = redis as RedisWithScripts;
     if (!('controlPause' in redis)) redis.defineCommand('controlPause', { numberOfKeys: 1, lua: PAUSE_SCRIPT });
     this.pauseKey = `${prefix}:pause`;
@@ -58,7 +58,7 @@ export class ControlRepository {
   }
 
   /** Listens on `subscriber` (a connection of its own: subscribed clients run no other commands). */
-  async listen(subscriber: Redis, onMessage: (message: ControlMessage) => void): Promise<void> {
+  async listen(subscriber: RedisClient, onMessage: (message: ControlMessage) => void): Promise<void> {
     subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.channel) return;
       const parsed = messageSchema.safeParse(safeJson(text));

@@ -1,5 +1,7 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import { Shards } from '../domain/shards';
+import type { RedisClient } from './redis-client';
 import { StepOutcome } from '../domain/step';
 
 export const QUEUE_NAMES = { poll: 'device-poll', refresh: 'token-refresh' } as const;
@@ -48,24 +50,49 @@ const JOB_OPTIONS: Record<QueueName, object> = {
  *   run on the pollers' timers (`PollScheduler`), not as job steps: a job move per poll cost ~40
  *   Redis commands.
  * - `token-refresh`: one job per authorized session, delayed until its token is due for a refresh.
+ *
+ * Each shard (`Shards`) has its own pair, under its hash tag. They are made here rather than
+ * registered with `@nestjs/bullmq`, whose queues are providers named by queue name: one name per
+ * queue, where a sharded deployment has the same two names on every shard.
  */
-export class JobRepository {
+export class JobRepository implements OnApplicationShutdown {
   private readonly workers: Worker[] = [];
+  /** Per shard, both queues; a shard's queues live under its hash tag, beside its sessions. */
+  private readonly byShard: Array<Record<QueueName, Queue>>;
 
   constructor(
-    private readonly queues: Record<QueueName, Queue>,
-    private readonly prefix: string,
-  ) {}
+    connection: RedisClient,
+    readonly shards: Shards,
+  ) {
+    this.byShard = shards.all.map((shard) => {
+      const options = {
+        connection,
+        prefix: shards.tag(shard),
+        streams: { events: { maxLen: EVENT_STREAM_MAX_LEN } },
+      };
+      return {
+        [QUEUE_NAMES.poll]: new Queue(QUEUE_NAMES.poll, options),
+        [QUEUE_NAMES.refresh]: new Queue(QUEUE_NAMES.refresh, options),
+      };
+    });
+  }
+
+  /** Every queue with its shard, for the dashboard. */
+  get queues(): Array<{ shard: number; queue: Queue }> {
+    return this.byShard.flatMap((queues, shard) => Object.values(queues).map((queue) => ({ shard, queue })));
+  }
 
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
     const delay = Math.max(0, Math.ceil(at - Date.now()));
-    await this.queues[queue].add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
+    await this.queueOf(queue, sessionId).add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
   }
 
   /** Removes a waiting or delayed job. An active one finishes its step and then sees the new status. */
   async cancel(queue: QueueName, sessionId: string): Promise<void> {
     // No children: a job of ours never has any, and looking for them costs four Redis commands.
-    await this.queues[queue].remove(sessionId, { removeChildren: false }).catch(() => 0);
+    await this.queueOf(queue, sessionId)
+      .remove(sessionId, { removeChildren: false })
+      .catch(() => 0);
   }
 
   /**
@@ -73,7 +100,7 @@ export class JobRepository {
    * stops every queue on every worker: BullMQ's rate limit lives in Redis, shared by all of them.
    */
   async pauseAll(ms: number): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((q) => q.rateLimit(Math.max(1, Math.ceil(ms)))));
+    await Promise.all(this.queues.map(({ queue }) => queue.rateLimit(Math.max(1, Math.ceil(ms)))));
   }
 
   /**
@@ -82,23 +109,31 @@ export class JobRepository {
    * a deadline is checked).
    */
   async pendingSignIns(): Promise<number> {
-    return this.queues[QUEUE_NAMES.poll].getDelayedCount();
+    const counts = await Promise.all(this.byShard.map((queues) => queues[QUEUE_NAMES.poll].getDelayedCount()));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  async counts(queue: QueueName): Promise<Record<string, number>> {
-    return this.queues[queue].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+  /** Job counts of one queue, per shard (index = shard). */
+  async counts(queue: QueueName): Promise<Array<Record<string, number>>> {
+    return Promise.all(
+      this.byShard.map((queues) =>
+        queues[queue].getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+      ),
+    );
   }
 
+  /** A worker of one shard's queue. */
   startWorker(
     queue: QueueName,
+    shard: number,
     handler: StepHandler,
     settings: WorkerSettings,
-    connection: Redis,
+    connection: RedisClient,
     onFailed: (sessionId: string, err: Error) => Promise<void>,
   ): Worker {
     const worker = new Worker<{ sessionId: string }>(queue, async (job, token) => this.runStep(job, token, handler), {
       connection,
-      prefix: this.prefix,
+      prefix: this.shards.tag(shard),
       concurrency: settings.concurrency,
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.stalledIntervalMs,
@@ -120,6 +155,14 @@ export class JobRepository {
     // close() waits for active jobs, so an in-flight step finishes and its result is saved.
     await Promise.all(this.workers.map((w) => w.close()));
     this.workers.length = 0;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.queues.map(({ queue }) => queue.close().catch(() => undefined)));
+  }
+
+  private queueOf(queue: QueueName, sessionId: string): Queue {
+    return this.byShard[this.shards.of(sessionId)][queue];
   }
 
   private async runStep(job: Job<{ sessionId: string }>, token: string | undefined, handler: StepHandler): Promise<void> {

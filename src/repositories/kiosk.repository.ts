@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { KioskRecord } from '../domain/kiosk';
 import { ReplicationRepository } from './replication.repository';
 
@@ -9,7 +9,7 @@ import { ReplicationRepository } from './replication.repository';
  */
 export class KioskRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** With Sentinel: enrolments and revocations wait for a replica, so a failover cannot undo them. */
     private readonly replication: ReplicationRepository | null = null,

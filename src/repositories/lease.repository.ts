@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import { Shards } from '../domain/shards';
+import type { RedisClient } from './redis-client';
 
 /**
  * A sign-in a poller just took: new (its first poll is due at `at`), or taken over from a poller
@@ -81,7 +82,7 @@ if redis.call('ZCARD', KEYS[3]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) e
 return 1
 `;
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   leaseClaim(due: string, pollers: string, mine: string, ...args: string[]): Promise<string[]>;
   leaseDrop(due: string, pollers: string, ...args: string[]): Promise<number>;
   leaseHandoff(due: string, pollers: string, mine: string, ...args: string[]): Promise<number>;
@@ -93,41 +94,43 @@ type RedisWithScripts = Redis & {
  * per answer (`renew`). A poller that dies stops renewing, and once the lease has run out another
  * poller takes the sign-in over. Per-poller sets make a late write from a poller that lost a lease a
  * no-op (`ZADD XX` on a set the sign-in has left), so two pollers never hold the same sign-in.
+ *
+ * Each shard (`Shards`) has its own due set, pollers' registry and pollers' sets, under its hash
+ * tag: every script and pipeline here touches one shard, so on a Redis Cluster it runs where that
+ * shard's slot lives.
  */
 export class LeaseRepository {
   private readonly redis: RedisWithScripts;
-  private readonly dueKey: string;
-  private readonly pollersKey: string;
-  private readonly ownerPrefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(
+    redis: RedisClient,
+    private readonly shards: Shards,
+  ) {
     this.redis = redis as RedisWithScripts;
     if (!('leaseClaim' in redis)) {
       redis.defineCommand('leaseClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
       redis.defineCommand('leaseDrop', { numberOfKeys: 2, lua: DROP_SCRIPT });
       redis.defineCommand('leaseHandoff', { numberOfKeys: 3, lua: HANDOFF_SCRIPT });
     }
-    this.dueKey = `${prefix}:polls:due`;
-    this.pollersKey = `${prefix}:polls:pollers`;
-    this.ownerPrefix = `${prefix}:polls:owner:`;
   }
 
   /** A new sign-in, to be claimed by some poller before `dueAt`. */
   async enqueue(id: string, dueAt: number): Promise<void> {
-    await this.redis.zadd(this.dueKey, Math.ceil(dueAt), id);
+    await this.redis.zadd(this.dueKey(this.shards.of(id)), Math.ceil(dueAt), id);
   }
 
-  async claim(me: string, now: number, horizon: number, leaseMs: number, limit: number): Promise<Claimed[]> {
+  /** Claims due and abandoned sign-ins of one shard. */
+  async claim(shard: number, me: string, now: number, horizon: number, leaseMs: number, limit: number): Promise<Claimed[]> {
     const flat = await this.redis.leaseClaim(
-      this.dueKey,
-      this.pollersKey,
-      this.ownerKey(me),
+      this.dueKey(shard),
+      this.pollersKey(shard),
+      this.ownerKey(shard, me),
       String(now),
       String(horizon),
       String(leaseMs),
       String(limit),
       me,
-      this.ownerPrefix,
+      this.ownerPrefix(shard),
     );
     const claimed: Claimed[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
@@ -142,68 +145,99 @@ export class LeaseRepository {
   }
 
   /**
-   * `renew` for many sign-ins in one round trip and one socket write (each answer's renewal is
-   * its own command, so each learns whether the sign-in is still this poller's).
+   * `renew` for many sign-ins in one round trip per shard and one socket write each (each answer's
+   * renewal is its own command, so each learns whether the sign-in is still this poller's).
    */
   async renewAll(me: string, leases: Array<{ id: string; until: number }>): Promise<boolean[]> {
-    const key = this.ownerKey(me);
-    const pipeline = this.redis.pipeline();
-    for (const l of leases) pipeline.zadd(key, 'XX', 'CH', Math.ceil(l.until), l.id);
-    const results = (await pipeline.exec()) ?? [];
-    return Promise.all(
-      leases.map(async (l, i) => {
-        const [err, changed] = results[i] ?? [new Error('no reply'), 0];
-        if (err) throw err;
-        if (changed === 1) return true;
-        // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
-        return (await this.redis.zscore(key, l.id)) !== null;
+    const held = new Map<{ id: string; until: number }, boolean>();
+    await Promise.all(
+      [...this.shards.group(leases, (l) => l.id)].map(async ([shard, group]) => {
+        const key = this.ownerKey(shard, me);
+        const pipeline = this.redis.pipeline();
+        for (const l of group) pipeline.zadd(key, 'XX', 'CH', Math.ceil(l.until), l.id);
+        const results = (await pipeline.exec()) ?? [];
+        await Promise.all(
+          group.map(async (l, i) => {
+            const [err, changed] = results[i] ?? [new Error('no reply'), 0];
+            if (err) throw err;
+            // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
+            held.set(l, changed === 1 || (await this.redis.zscore(key, l.id)) !== null);
+          }),
+        );
       }),
+    );
+    return leases.map((l) => held.get(l) ?? false);
+  }
+
+  /** Extends many leases in one command per shard (a global pause), without telling which ones are still held. */
+  async renewMany(me: string, leases: Array<{ id: string; until: number }>): Promise<void> {
+    await Promise.all(
+      [...this.shards.group(leases, (l) => l.id)].map(([shard, group]) =>
+        this.redis.zadd(this.ownerKey(shard, me), 'XX', ...group.flatMap((l) => [Math.ceil(l.until), l.id])),
+      ),
     );
   }
 
-  /** Extends many leases in one command (a global pause), without telling which ones are still held. */
-  async renewMany(me: string, leases: Array<{ id: string; until: number }>): Promise<void> {
-    if (leases.length === 0) return;
-    await this.redis.zadd(this.ownerKey(me), 'XX', ...leases.flatMap((l) => [Math.ceil(l.until), l.id]));
-  }
-
   async release(me: string, id: string): Promise<void> {
-    await this.redis.zrem(this.ownerKey(me), id);
+    await this.redis.zrem(this.ownerKey(this.shards.of(id), me), id);
   }
 
   async drop(id: string): Promise<void> {
-    await this.redis.leaseDrop(this.dueKey, this.pollersKey, id, this.ownerPrefix);
+    const shard = this.shards.of(id);
+    await this.redis.leaseDrop(this.dueKey(shard), this.pollersKey(shard), id, this.ownerPrefix(shard));
   }
 
   async handoff(me: string, sessions: Array<{ id: string; dueAt: number }>): Promise<void> {
-    await this.redis.leaseHandoff(
-      this.dueKey,
-      this.pollersKey,
-      this.ownerKey(me),
-      me,
-      ...sessions.flatMap((s) => [String(Math.ceil(s.dueAt)), s.id]),
+    await Promise.all(
+      [...this.shards.group(sessions, (s) => s.id)].map(([shard, group]) =>
+        this.redis.leaseHandoff(
+          this.dueKey(shard),
+          this.pollersKey(shard),
+          this.ownerKey(shard, me),
+          me,
+          ...group.flatMap((s) => [String(Math.ceil(s.dueAt)), s.id]),
+        ),
+      ),
     );
   }
 
   /** Ids of sign-ins being polled or waiting for a poller (at most `limit`): the pending ones. */
   async pendingIds(limit: number): Promise<string[]> {
-    const pollers = await this.redis.smembers(this.pollersKey);
-    const sets = [this.dueKey, ...pollers.map((p) => this.ownerKey(p))];
-    const lists = await Promise.all(sets.map((key) => this.redis.zrange(key, 0, limit - 1)));
-    return [...new Set(lists.flat())].slice(0, limit);
+    const ids = new Set<string>();
+    for (const shard of this.shards.all) {
+      if (ids.size >= limit) break;
+      const pollers = await this.redis.smembers(this.pollersKey(shard));
+      const sets = [this.dueKey(shard), ...pollers.map((p) => this.ownerKey(shard, p))];
+      const lists = await Promise.all(sets.map((key) => this.redis.zrange(key, 0, limit - 1)));
+      for (const id of lists.flat()) ids.add(id);
+    }
+    return [...ids].slice(0, limit);
   }
 
-  /** Pollers registered now (holding sign-ins, or having claimed one recently). */
+  /** Pollers registered now (holding sign-ins, or having claimed one recently), on any shard. */
   async pollerCount(): Promise<number> {
-    return this.redis.scard(this.pollersKey);
+    const perShard = await Promise.all(this.shards.all.map((shard) => this.redis.smembers(this.pollersKey(shard))));
+    return new Set(perShard.flat()).size;
   }
 
-  /** Sign-ins no poller has claimed although their first poll is more than `lateMs` overdue. */
-  async unclaimed(now: number, lateMs: number): Promise<number> {
-    return this.redis.zcount(this.dueKey, '-inf', now - lateMs);
+  /** Per shard: sign-ins no poller has claimed although their first poll is more than `lateMs` overdue. */
+  async unclaimed(now: number, lateMs: number): Promise<number[]> {
+    return Promise.all(this.shards.all.map((shard) => this.redis.zcount(this.dueKey(shard), '-inf', now - lateMs)));
   }
 
-  private ownerKey(poller: string): string {
-    return `${this.ownerPrefix}${poller}`;
+  private dueKey(shard: number): string {
+    return `${this.shards.tag(shard)}:polls:due`;
+  }
+
+  private pollersKey(shard: number): string {
+    return `${this.shards.tag(shard)}:polls:pollers`;
+  }
+
+  private ownerPrefix(shard: number): string {
+    return `${this.shards.tag(shard)}:polls:owner:`;
+  }
+
+  private ownerKey(shard: number, poller: string): string {
+    return `${this.ownerPrefix(shard)}${poller}`;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 // Release only our own lock: another holder may have taken it after ours expired.
 const RELEASE_SCRIPT = `
@@ -10,7 +10,7 @@ return 0
 /** Short-lived mutual exclusion across processes (a single-instance Redis lock with expiry). */
 export class LockRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /**
  * Processes share their metrics through Redis so that one scrape of `/metrics` on any API process
@@ -6,7 +6,7 @@ import Redis from 'ioredis';
  */
 export class MetricsExchangeRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

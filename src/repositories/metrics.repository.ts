@@ -71,13 +71,15 @@ export class MetricsRepository {
 
   readonly signInsHeld = new Gauge({
     name: 'kiosk_sign_ins_held',
-    help: 'Sign-ins this process is polling (held on its timers, under a lease)',
+    help: 'Sign-ins this process is polling (held on its timers, under a lease), by shard',
+    labelNames: ['shard'] as const,
     registers: [this.registry],
   });
 
   readonly signInsUnclaimed = new Gauge({
     name: 'kiosk_sign_ins_unclaimed',
-    help: 'Sign-ins whose first poll is more than 5 s overdue and that no poller has taken (sampled when scraped)',
+    help: 'Sign-ins whose first poll is more than 5 s overdue and that no poller has taken, by shard (sampled when scraped)',
+    labelNames: ['shard'] as const,
     registers: [this.registry],
   });
 
@@ -91,8 +93,8 @@ export class MetricsRepository {
 
   readonly queueJobs = new Gauge({
     name: 'kiosk_queue_jobs',
-    help: 'Jobs per queue and state (sampled when scraped)',
-    labelNames: ['queue', 'state'] as const,
+    help: 'Jobs per queue, shard and state (sampled when scraped)',
+    labelNames: ['queue', 'shard', 'state'] as const,
     registers: [this.registry],
   });
 

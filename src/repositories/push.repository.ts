@@ -1,28 +1,68 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Emitter } from '@socket.io/redis-emitter';
-import Redis from 'ioredis';
+import { Server } from 'socket.io';
 import { FLEET_NAMESPACE, FLEET_ROOM, FleetServerEvents, KioskServerEvents, sessionRoom } from '../domain/events';
 import { kioskRoom } from '../domain/kiosk';
 import { SessionView } from '../domain/session';
 import { UpstreamReport } from '../domain/upstream';
 import { guardPublish } from './publish-guard';
+import type { RedisClient } from './redis-client';
+
+/** What a push needs of a namespace, whether reached through the emitter or a Socket.IO server of its own. */
+interface Rooms<Events> {
+  to(room: string): {
+    emit<E extends keyof Events & string>(event: E, ...args: Events[E] extends (...a: infer A) => void ? A : never): unknown;
+  };
+  in(room: string): { disconnectSockets(close?: boolean): void };
+}
+
+/** Sharded pub/sub (Redis Cluster): the channel prefix, and the clients to publish and subscribe with. */
+export interface ShardedPush {
+  channelPrefix: string;
+  pub: RedisClient;
+  sub: RedisClient;
+}
 
 /**
- * Sends pushes through Redis, so a change made in any process (a worker has no Socket.IO server)
- * reaches kiosks connected to any API process via their `@socket.io/redis-adapter`.
+ * Sends pushes through Redis, so a change made in any process (a worker has no Socket.IO server of
+ * its own for kiosks) reaches kiosks connected to any API process through their Redis adapter.
+ *
+ * On one Redis: `@socket.io/redis-emitter` (classic `PUBLISH`). On a Redis Cluster: a headless
+ * Socket.IO server with the sharded adapter (`SPUBLISH`, Redis 7), the same adapter the API
+ * processes listen with; the emitter only speaks classic pub/sub, which a Cluster copies to every
+ * node.
  */
-export class PushRepository {
-  private readonly kiosks: Emitter<KioskServerEvents>;
-  private readonly fleet: Emitter<FleetServerEvents>;
-
+export class PushRepository implements OnApplicationShutdown {
+  private readonly kiosks: Rooms<KioskServerEvents>;
+  private readonly fleet: Rooms<FleetServerEvents>;
+  private readonly server: Server | null = null;
   private readonly logger = new Logger(PushRepository.name);
 
-  constructor(redis: Redis, channelKey: string) {
-    const publisher = guardPublish(redis, (err) =>
-      this.logger.warn({ err: String(err) }, 'a push could not be published; kiosks get it when Redis is back'),
-    );
-    this.kiosks = new Emitter<KioskServerEvents>(publisher, { key: channelKey });
-    this.fleet = new Emitter<FleetServerEvents>(publisher, { key: channelKey }).of(FLEET_NAMESPACE);
+  constructor(redis: RedisClient, channelKey: string);
+  constructor(sharded: ShardedPush);
+  constructor(target: RedisClient | ShardedPush, channelKey?: string) {
+    const onError = (err: unknown) =>
+      this.logger.warn({ err: String(err) }, 'a push could not be published; kiosks get it when Redis is back');
+    if ('channelPrefix' in target) {
+      const server = new Server();
+      server.adapter(
+        createShardedAdapter(guardPublish(target.pub, onError), guardPublish(target.sub, onError), {
+          channelPrefix: target.channelPrefix,
+          subscriptionMode: 'dynamic',
+        }),
+      );
+      this.server = server;
+      this.kiosks = server.of('/');
+      this.fleet = server.of(FLEET_NAMESPACE);
+    } else {
+      const publisher = guardPublish(target, onError);
+      // Both shapes have the same `to(…).emit` and `in(…).disconnectSockets`; `Rooms` keeps the events typed.
+      this.kiosks = new Emitter<KioskServerEvents>(publisher, { key: channelKey }) as unknown as Rooms<KioskServerEvents>;
+      this.fleet = new Emitter<FleetServerEvents>(publisher, { key: channelKey }).of(
+        FLEET_NAMESPACE,
+      ) as unknown as Rooms<FleetServerEvents>;
+    }
   }
 
   /** A new session: only the fleet hears of it (no kiosk can be watching an id it has not been given yet). */
@@ -46,5 +86,9 @@ export class PushRepository {
   /** Closes every connection of a kiosk, on whichever API process it is (revoked or re-enrolled). */
   disconnectKiosk(kioskId: string): void {
     this.kiosks.in(kioskRoom(kioskId)).disconnectSockets(true);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server?.close();
   }
 }

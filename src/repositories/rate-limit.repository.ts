@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ServiceUnavailableError } from '../domain/errors';
 
@@ -18,7 +18,7 @@ export interface Verdict {
 export class RedisWindow {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, keyPrefix: string, points: number, windowS: number, blockS = 0) {
+  constructor(redis: RedisClient, keyPrefix: string, points: number, windowS: number, blockS = 0) {
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix,
@@ -60,7 +60,7 @@ function unavailable(cause: unknown): ServiceUnavailableError {
 /** Builds the service's windows under its Redis key prefix (one Cluster hash tag, like every key). */
 export class RateLimitRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

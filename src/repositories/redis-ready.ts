@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /**
  * Resolves once `client` is ready, or after `timeoutMs` (the caller goes on: Redis may be down,
@@ -9,7 +9,7 @@ import type Redis from 'ioredis';
  * is dropped, and the subscriptions are not made again (seen under load: a process that pushed
  * nothing). Request-path clients wait too, so the first requests do not find Redis still opening.
  */
-export async function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+export async function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, timeoutMs);

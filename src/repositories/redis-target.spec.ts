@@ -10,10 +10,29 @@ describe('redisTarget', () => {
       url: 'redis://r:6379',
       options: {},
       sentinel: false,
+      cluster: null,
     });
     expect(redisTarget(loadConfig({}).redis, 'redis://127.0.0.1:4000')).toMatchObject({ url: 'redis://127.0.0.1:4000' });
     const tls = redisTarget(loadConfig({ REDIS_URL: 'rediss://r:6380', REDIS_TLS_CA: CA, REDIS_PASSWORD: 'pw' }).redis, null);
     expect(tls.options).toEqual({ password: 'pw', tls: { ca: CA } });
+  });
+
+  it('seeds a Redis Cluster client with the nodes, the credentials and TLS for every node', () => {
+    const config = loadConfig({
+      REDIS_CLUSTER_NODES: 'c1:7000,c2',
+      REDIS_PASSWORD: 'pw',
+      REDIS_TLS: 'true',
+      REDIS_TLS_CA: CA,
+    });
+    expect(redisTarget(config.redis, 'redis://127.0.0.1:4000')).toEqual({
+      url: null,
+      sentinel: false,
+      cluster: [
+        { host: 'c1', port: 7000 },
+        { host: 'c2', port: 6379 },
+      ],
+      options: { password: 'pw', tls: { ca: CA } },
+    });
   });
 
   it('asks the sentinels for the master, with both sets of credentials and TLS where asked for', () => {

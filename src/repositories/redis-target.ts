@@ -1,13 +1,16 @@
 import type { RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../config/redis.settings';
+import type { HostPort, RedisConfig } from '../config/redis.settings';
 
-/** Where every ioredis client of the process connects: one URL, or the master the sentinels name. */
+/** Where every ioredis client of the process connects: one URL, the master the sentinels name, or a Redis Cluster. */
 export interface RedisTarget {
-  /** `redis://` or `rediss://`; `null` when `options` name sentinels. */
+  /** `redis://` or `rediss://`; `null` when `options` name sentinels, or for a cluster. */
   url: string | null;
+  /** Options of each connection (for a cluster: of each node's connection). */
   options: RedisOptions;
   /** True when the sentinels decide where the master is (failovers happen). */
   sentinel: boolean;
+  /** A Redis Cluster's seed nodes; `null` for one Redis. */
+  cluster: HostPort[] | null;
 }
 
 /**
@@ -29,15 +32,29 @@ export function redisTarget(config: RedisConfig, demoUrl: string | null): RedisT
     ...(config.password ? { password: config.password } : {}),
   };
   const ca = config.tlsCa ? { ca: config.tlsCa } : {};
+  if (config.cluster) {
+    return {
+      url: null,
+      sentinel: false,
+      cluster: config.cluster.nodes,
+      options: { ...credentials, ...(config.cluster.tls ? { tls: ca } : {}) },
+    };
+  }
   const s = config.sentinel;
   if (!s) {
     const url = config.url ?? demoUrl;
     if (!url) throw new Error('no Redis configured and no demo Redis started');
-    return { url, options: { ...credentials, ...(url.startsWith('rediss:') ? { tls: ca } : {}) }, sentinel: false };
+    return {
+      url,
+      options: { ...credentials, ...(url.startsWith('rediss:') ? { tls: ca } : {}) },
+      sentinel: false,
+      cluster: null,
+    };
   }
   return {
     url: null,
     sentinel: true,
+    cluster: null,
     options: {
       ...credentials,
       sentinels: s.sentinels,

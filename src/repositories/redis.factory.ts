@@ -1,21 +1,31 @@
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { RedisTarget } from './redis-target';
 
 /**
  * Creates ioredis clients for one Redis (a URL, or the master named by Sentinels: every client,
- * BullMQ's duplicates included, then follows a failover). BullMQ requires
+ * BullMQ's duplicates included, then follows a failover) or for a Redis Cluster (each client
+ * follows the slots as they move, and a replica promoted after a primary failed). BullMQ requires
  * `maxRetriesPerRequest: null` on connections that block (workers); plain commands get a bounded
  * retry so an HTTP request fails fast with 503 instead of hanging while Redis is away.
  */
 export class RedisFactory {
-  private readonly clients = new Set<Redis>();
+  private readonly clients = new Set<RedisClient>();
   private closing = false;
 
   constructor(readonly target: RedisTarget) {}
 
   /** For BullMQ workers and the Socket.IO adapter subscriber: block, and wait for Redis to return. */
-  blocking(name: string): Redis {
+  blocking(name: string): RedisClient {
     return this.track(this.make({ ...baseOptions(name), maxRetriesPerRequest: null }));
+  }
+
+  /**
+   * A subscriber for sharded pub/sub (`SSUBSCRIBE`, Socket.IO's sharded adapter). On a Cluster it
+   * keeps one subscriber connection per primary, so each channel is heard where its slot lives.
+   */
+  shardedSubscriber(name: string): RedisClient {
+    return this.track(this.make({ ...baseOptions(name), maxRetriesPerRequest: null }, { shardedSubscribers: true }));
   }
 
   /**
@@ -23,7 +33,7 @@ export class RedisFactory {
    * while Redis is unreachable, and after
    * a few seconds when it is reachable but stalled, so HTTP answers 503 instead of hanging.
    */
-  command(name: string): Redis {
+  command(name: string): RedisClient {
     // Auto-pipelining batches the commands of one tick into one socket write: on the poll path that
     // is most of ioredis's cost (the benchmark's profile: one write per command otherwise).
     return this.track(
@@ -37,13 +47,26 @@ export class RedisFactory {
     this.clients.clear();
   }
 
-  private make(options: RedisOptions): Redis {
+  private make(options: RedisOptions, clusterOptions: ClusterOptions = {}): RedisClient {
     // The target's own options (sentinels, credentials, TLS, its retry strategy) win over the defaults.
     const merged = { ...options, ...this.target.options };
+    if (this.target.cluster) {
+      const { enableAutoPipelining, retryStrategy, ...redisOptions } = merged;
+      return new Cluster(this.target.cluster, {
+        ...clusterOptions,
+        redisOptions,
+        enableAutoPipelining,
+        enableReadyCheck: true,
+        // Reconnect to the cluster forever, like a single Redis: a restart must heal by itself.
+        clusterRetryStrategy: (attempt) => retryStrategy?.(attempt) ?? null,
+        // A node that restarts without slot changes (a replica, a primary back before its failover).
+        clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      });
+    }
     return this.target.url ? new Redis(this.target.url, merged) : new Redis(merged);
   }
 
-  private track(client: Redis): Redis {
+  private track<T extends RedisClient>(client: T): T {
     this.clients.add(client);
     // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
     client.on('error', () => undefined);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /**
  * - `replicated`: enough replicas acknowledged the write (and every earlier one of the connection).
@@ -55,7 +55,7 @@ export class ReplicationRepository {
   private lastProbe = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly settings: ReplicationSettings,
     private readonly observe: (outcome: ReplicationOutcome | 'unconfirmed', seconds: number) => void = () => undefined,
   ) {

@@ -1,6 +1,7 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord, WEBEX } from '../domain/session';
+import { Shards } from '../domain/shards';
 import { ReplicationRepository } from './replication.repository';
 
 /** A session as stored: the record plus its sealed (encrypted) secrets. */
@@ -51,7 +52,7 @@ if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) end
 return 1
 `;
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   sessionUpdate(key: string, index: string, ...args: string[]): Promise<number>;
 };
 
@@ -59,14 +60,14 @@ type RedisWithScripts = Redis & {
  * Redis storage of sessions, plus an index (score: when the key expires) of the sessions that are
  * no longer pending, for the fleet view. Pending ones are listed from the pollers' sets instead
  * (`LeaseRepository.pendingIds`): an index entry per sign-in in progress would cost as much Redis
- * memory as a sixth of the sign-in itself.
+ * memory as a sixth of the sign-in itself. Each shard has its own index, beside its sessions.
  */
 export class SessionRepository {
   private readonly redis: RedisWithScripts;
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
+    redis: RedisClient,
+    private readonly shards: Shards,
     /** With Sentinel: `WAIT` for replicas after the writes that must survive a failover. */
     private readonly replication: ReplicationRepository | null = null,
   ) {
@@ -81,6 +82,8 @@ export class SessionRepository {
   }
 
   async get(id: string): Promise<StoredSession | null> {
+    // An id naming no shard of this deployment is no session (not a key to build).
+    if (!this.shards.owns(id)) return null;
     return parse(id, await this.redis.get(this.key(id)));
   }
 
@@ -97,10 +100,11 @@ export class SessionRepository {
     indexUntil: number | null,
     durable = false,
   ): Promise<'ok' | 'conflict' | 'missing'> {
+    if (!this.shards.owns(id)) return 'missing';
     const ticket = durable ? this.replication?.ticket() : undefined;
     const result = await this.redis.sessionUpdate(
       this.key(id),
-      this.indexKey(),
+      this.indexKey(this.shards.of(id)),
       String(rev),
       encode(value),
       String(Math.max(1, Math.ceil(ttlMs))),
@@ -114,26 +118,54 @@ export class SessionRepository {
   /** Ids of sessions past pending whose keys have not yet expired, newest expiry first. */
   async listLiveIds(limit: number): Promise<string[]> {
     const now = Date.now();
-    // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
-    await this.redis.zremrangebyscore(this.indexKey(), '-inf', now);
-    return this.redis.zrevrangebyscore(this.indexKey(), '+inf', now, 'LIMIT', 0, limit);
+    const perShard = await Promise.all(
+      this.shards.all.map(async (shard) => {
+        const key = this.indexKey(shard);
+        // Entries of sessions whose keys expired are dropped here, so the index cannot grow unbounded.
+        await this.redis.zremrangebyscore(key, '-inf', now);
+        return this.redis.zrevrangebyscore(key, '+inf', now, 'WITHSCORES', 'LIMIT', 0, limit);
+      }),
+    );
+    if (perShard.length === 1) return perShard[0].filter((_, i) => i % 2 === 0);
+    const entries: Array<{ id: string; until: number }> = [];
+    for (const flat of perShard)
+      for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ id: flat[i], until: Number(flat[i + 1]) });
+    return entries
+      .sort((a, b) => b.until - a.until)
+      .slice(0, limit)
+      .map((e) => e.id);
   }
 
   async getMany(ids: string[]): Promise<StoredSession[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map((id) => this.key(id)));
-    return values.flatMap((value, i) => {
-      const stored = parse(ids[i], value);
+    // One MGET per shard: on a Cluster a multi-key command stays within one slot.
+    const found = new Map<string, StoredSession>();
+    await Promise.all(
+      [
+        ...this.shards.group(
+          ids.filter((id) => this.shards.owns(id)),
+          (id) => id,
+        ),
+      ].map(async ([, group]) => {
+        const values = await this.redis.mget(group.map((id) => this.key(id)));
+        values.forEach((value, i) => {
+          const stored = parse(group[i], value);
+          if (stored) found.set(group[i], stored);
+        });
+      }),
+    );
+    return ids.flatMap((id) => {
+      const stored = found.get(id);
       return stored ? [stored] : [];
     });
   }
 
   private key(id: string): string {
-    return `${this.prefix}:session:${id}`;
+    return `${this.shards.tagOf(id)}:session:${id}`;
   }
 
-  private indexKey(): string {
-    return `${this.prefix}:sessions`;
+  private indexKey(shard: number): string {
+    return `${this.shards.tag(shard)}:sessions`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 /**
  * Open Socket.IO connections per client address, counted across every API process: one sorted set
@@ -18,7 +18,7 @@ return 1
 export const LEASE_MS = 60_000;
 const RENEW_EVERY_MS = LEASE_MS / 3;
 
-type RedisWithLease = Redis & { socketLeaseAcquire(key: string, ...args: string[]): Promise<number> };
+type RedisWithLease = RedisClient & { socketLeaseAcquire(key: string, ...args: string[]): Promise<number> };
 
 export class SocketLeaseRepository {
   private readonly redis: RedisWithLease;
@@ -28,7 +28,7 @@ export class SocketLeaseRepository {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.redis = redis as RedisWithLease;

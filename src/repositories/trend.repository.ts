@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { MinuteCounts } from '../domain/trends';
 
 /** A minute's counts outlive the charts' hour by as much again, then Redis drops them. */
@@ -11,7 +11,7 @@ const KEEP_MS = 2 * 3600 * 1000;
  */
 export class TrendRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { PROBLEM_KINDS, ProblemKind } from '../domain/upstream';
 
 /** How many failures the fleet view can list; older ones fall off (bounded, whatever the outage). */
@@ -26,7 +26,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   upstreamProblem(key: string, ...args: string[]): Promise<number>;
   upstreamOk(key: string, ...args: string[]): Promise<number>;
 };
@@ -49,7 +49,7 @@ export class UpstreamRepository {
   private readonly redis: RedisWithScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.redis = redis as RedisWithScripts;

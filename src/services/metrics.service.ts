@@ -60,10 +60,13 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async sampleQueues(): Promise<void> {
-    this.metrics.signInsUnclaimed.set(await this.leases.unclaimed(Date.now(), 5_000));
+    const unclaimed = await this.leases.unclaimed(Date.now(), 5_000);
+    unclaimed.forEach((n, shard) => this.metrics.signInsUnclaimed.set({ shard: String(shard) }, n));
     for (const queue of Object.values(QUEUE_NAMES)) {
-      const counts = await this.jobs.counts(queue);
-      for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue, state }, n);
+      const perShard = await this.jobs.counts(queue);
+      perShard.forEach((counts, shard) => {
+        for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue, shard: String(shard), state }, n);
+      });
     }
   }
 }

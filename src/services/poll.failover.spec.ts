@@ -1,3 +1,4 @@
+import { Shards } from '../domain/shards';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '../repositories/job.repository';
 import { ReplicationUnconfirmedError } from '../repositories/replication.repository';
@@ -19,7 +20,18 @@ function setUp() {
   const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
   const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
   const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
-  const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.as.leases, pauses, deadlines, f.clock, f.metrics);
+  const api = new SessionService(
+    store,
+    f.as.webex,
+    f.crypto,
+    f.as.jobs,
+    f.as.leases,
+    pauses,
+    deadlines,
+    f.clock,
+    f.metrics,
+    new Shards('kiosk', 1),
+  );
   return { ...f, store, polls, api };
 }
 

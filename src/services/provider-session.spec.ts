@@ -1,3 +1,4 @@
+import { Shards } from '../domain/shards';
 import { describe, expect, it } from 'vitest';
 import { TokenSet } from '../device-flow/token-answer';
 import { retentionMs, SessionRecord, SessionView } from '../domain/session';
@@ -17,7 +18,18 @@ function setUp() {
   const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
   const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
   const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
-  const api = new SessionService(store, f.as.webex, f.crypto, f.as.jobs, f.as.leases, pauses, deadlines, f.clock, f.metrics);
+  const api = new SessionService(
+    store,
+    f.as.webex,
+    f.crypto,
+    f.as.jobs,
+    f.as.leases,
+    pauses,
+    deadlines,
+    f.clock,
+    f.metrics,
+    new Shards('kiosk', 1),
+  );
   return { ...f, store, tokens, api };
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import QRCode from 'qrcode';
 import { z } from 'zod';
@@ -6,6 +5,7 @@ import { initialPollState } from '../device-flow/poll-rules';
 import { TokenSet } from '../device-flow/token-answer';
 import { InvalidRequestError, NotFoundError, UpstreamError } from '../domain/errors';
 import { KIOSK_ID_PATTERN, retentionMs, SessionRecord, SessionView, toView } from '../domain/session';
+import { SESSION_ID_PATTERN, Shards } from '../domain/shards';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
@@ -21,7 +21,7 @@ export const createSessionSchema = z.object({
   kioskId: z.string().regex(KIOSK_ID_PATTERN, 'kioskId must match ^[A-Za-z0-9._-]{1,64}$').optional(),
 });
 
-export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+export const sessionIdSchema = z.string().regex(SESSION_ID_PATTERN);
 
 /** The kiosk-facing side of sessions: start a device authorization, read it, end it. */
 @Injectable()
@@ -38,6 +38,7 @@ export class SessionService {
     private readonly deadlines: DeadlineService,
     private readonly clock: ClockRepository,
     private readonly metrics: MetricsRepository,
+    private readonly shards: Shards,
   ) {}
 
   async create(body: unknown): Promise<SessionView> {
@@ -45,8 +46,9 @@ export class SessionService {
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
     const authorization = await this.authorize();
     const now = this.clock.now();
-    // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits.
-    const id = randomBytes(16).toString('base64url');
+    // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits
+    // (after its shard, when there are several).
+    const id = this.shards.newId();
     const record: SessionRecord = {
       id,
       kioskId: input.data.kioskId ?? null,

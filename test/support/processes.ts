@@ -94,9 +94,9 @@ export interface Service extends RunningProcess {
   port: number;
 }
 
-/** The service as `npm run start:prod` runs it, against the given Redis and simulator. */
+/** The service as `npm run start:prod` runs it, against the given Redis (or the Redis `env` names) and simulator. */
 export async function startService(opts: {
-  redisUrl: string;
+  redisUrl: string | null;
   simulatorUrl: string;
   role?: 'api' | 'worker' | 'all';
   env?: Record<string, string>;
@@ -107,7 +107,7 @@ export async function startService(opts: {
     PORT: String(port),
     HOST: '127.0.0.1',
     ROLE: opts.role ?? 'all',
-    REDIS_URL: opts.redisUrl,
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     WEBEX_CLIENT_ID: 'sim-client-id',
     WEBEX_CLIENT_SECRET: 'sim-client-secret',
     WEBEX_API_BASE: `${opts.simulatorUrl}/v1`,

@@ -73,7 +73,11 @@ export const SCHEMAS: Record<string, Schema> = {
   SessionError: strict({ code: str, message: str }),
   SessionView: strict(
     {
-      id: { type: 'string', pattern: '^[A-Za-z0-9_-]{16,64}$', description: 'url-safe, at least 128 random bits' },
+      id: {
+        type: 'string',
+        pattern: '^(?:[0-9]{1,3}\\.)?[A-Za-z0-9_-]{16,64}$',
+        description: 'url-safe, at least 128 random bits, after the shard number and a dot when Redis is sharded',
+      },
       kioskId: { type: ['string', 'null'] },
       provider: ref('SessionProvider'),
       status: { type: 'string', enum: [...SESSION_STATUSES] },

@@ -1,0 +1,140 @@
+import Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionView } from '../src/domain/session';
+import { Shards } from '../src/domain/shards';
+import { startRedisCluster, type TestCluster } from '../src/testing/redis-cluster';
+import { parsePrometheus } from './support/prometheus';
+import { createSession, KioskSocket } from './support/kiosk-socket';
+import { Service, Simulator, startService, startSimulator } from './support/processes';
+
+const SHARDS = 4;
+const PER_SHARD = 3;
+const MAX_SIGN_INS = 120;
+const OPS = `Basic ${Buffer.from('ops:correct-horse-battery').toString('base64')}`;
+
+/**
+ * A three-primary Redis Cluster with sign-ins sharded over `REDIS_SHARDS` hash tags: two API and two
+ * worker processes serve them end to end (pushes through Socket.IO's sharded adapter), and a worker
+ * SIGKILLed while it polls loses nothing.
+ */
+/** One command on one node, outside the cluster client (to see where keys and channels live). */
+async function onNode<T>(node: { host: string; port: number }, run: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({ host: node.host, port: node.port, lazyConnect: true });
+  await redis.connect();
+  try {
+    return await run(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe('Redis Cluster, sharded', () => {
+  let cluster: TestCluster;
+  let sim: Simulator;
+  let apis: Service[] = [];
+  let workers: Service[] = [];
+  let kiosk: KioskSocket;
+  const shards = new Shards('kiosk', SHARDS);
+
+  const env = () => ({
+    REDIS_CLUSTER_NODES: cluster.env,
+    REDIS_SHARDS: String(SHARDS),
+    WORKER_LOCK_MS: '3000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    WEBEX_TIMEOUT_MS: '1000',
+  });
+  const start = (role: 'api' | 'worker') => startService({ redisUrl: null, simulatorUrl: sim.url, role, env: env() });
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ primaries: 3 });
+    sim = await startSimulator({ SIM_INTERVAL_S: '1' });
+    [apis, workers] = await Promise.all([
+      Promise.all([start('api'), start('api')]),
+      Promise.all([start('worker'), start('worker')]),
+    ]);
+    kiosk = await KioskSocket.connect(apis[1].url);
+  });
+
+  afterAll(async () => {
+    kiosk?.close();
+    await Promise.all([...apis, ...workers].map((p) => p.stop('SIGKILL')));
+    await sim?.stop();
+    await cluster?.stopAndWait(5_000);
+  });
+
+  it('spreads sign-ins over every shard and every primary, serves them end to end, and survives a worker SIGKILL', async () => {
+    // Sessions created through the first API process until every shard has a few.
+    const sessions: SessionView[] = [];
+    const perShard = new Map<number, number>();
+    while (sessions.length < MAX_SIGN_INS && shards.all.some((s) => (perShard.get(s) ?? 0) < PER_SHARD)) {
+      const view = await createSession(apis[0].url, { kioskId: `room-${sessions.length}` });
+      sessions.push(view);
+      perShard.set(shards.of(view.id), (perShard.get(shards.of(view.id)) ?? 0) + 1);
+    }
+    for (const s of shards.all) expect(perShard.get(s) ?? 0).toBeGreaterThanOrEqual(PER_SHARD);
+    // … watched through the other one: every push crosses processes over sharded pub/sub.
+    for (const s of sessions) expect(await kiosk.watch({ id: s.id })).toMatchObject({ ok: true });
+
+    // The shards' tags hash to slots on every primary, so each primary holds sessions; the kiosk's
+    // watches are sharded pub/sub channels (one per room), none of them classic.
+    const shardChannels: string[] = [];
+    for (const node of cluster.nodes) {
+      const keys = await onNode(node, (r) => r.keys('{kiosk-*}:session:*'));
+      expect(keys.length, `sessions on ${node.host}:${node.port}`).toBeGreaterThan(0);
+      shardChannels.push(
+        ...(await onNode(node, (r) => r.call('PUBSUB', 'SHARDCHANNELS', 'kiosk:socket.io#*') as Promise<string[]>)),
+      );
+      expect(await onNode(node, (r) => r.pubsub('CHANNELS', '*socket.io*'))).toEqual([]);
+    }
+    for (const s of sessions) expect(shardChannels).toContain(`kiosk:socket.io#/#session:${s.id}#`);
+
+    // Every sign-in is being polled, by both workers; then one of them dies mid-poll.
+    const codes = new Set(sessions.map((s) => s.userCode));
+    const polled = async () =>
+      new Set((await sim.control.polls()).filter((p) => p.userCode && codes.has(p.userCode)).map((p) => p.userCode));
+    await expect.poll(async () => (await polled()).size, { timeout: 20_000 }).toBe(sessions.length);
+    const heldBy = async (pid: number) => {
+      let n = 0;
+      for (const node of cluster.nodes) {
+        for (const key of await onNode(node, (r) => r.keys(`{kiosk-*}:polls:owner:*:${pid}:*`)))
+          n += await onNode(node, (r) => r.zcard(key));
+      }
+      return n;
+    };
+    const killedHeld = await heldBy(workers[0].proc.pid!);
+    expect(killedHeld).toBeGreaterThan(0);
+    expect(killedHeld + (await heldBy(workers[1].proc.pid!))).toBe(sessions.length);
+    await workers[0].stop('SIGKILL');
+
+    // People decide: most approve, a few deny. Every kiosk hears its own outcome.
+    const denied = new Set(sessions.filter((_, i) => i % 5 === 0).map((s) => s.id));
+    for (const s of sessions) await (denied.has(s.id) ? sim.control.deny(s.userCode) : sim.control.approve(s.userCode));
+    for (const s of sessions) {
+      const status = denied.has(s.id) ? 'denied' : 'authorized';
+      await kiosk.next((v) => v.id === s.id && v.status === status, 30_000);
+    }
+
+    const stats = await sim.control.stats();
+    expect(stats.earlyPolls).toBe(0);
+    expect(stats.doubleRedemptions).toBe(0);
+    expect(stats.afterTerminal).toBe(0);
+
+    // The dashboard lists every shard's queues, and metrics are labelled by shard.
+    const board = await fetch(`${apis[0].url}/admin/queues/api/queues`, {
+      headers: { authorization: OPS },
+    });
+    expect(board.status).toBe(200);
+    const names = ((await board.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name);
+    for (const s of shards.all) {
+      expect(names).toContain(`shard ${s} · device-poll`);
+      expect(names).toContain(`shard ${s} · token-refresh`);
+    }
+    const metrics = parsePrometheus(await (await fetch(`${apis[0].url}/metrics`, { headers: { authorization: OPS } })).text());
+    const refreshJobs = metrics.filter(
+      (m) => m.name === 'kiosk_queue_jobs' && m.labels.queue === 'token-refresh' && m.labels.state === 'delayed',
+    );
+    expect(new Set(refreshJobs.map((m) => m.labels.shard))).toEqual(new Set(shards.all.map(String)));
+    const scheduled = refreshJobs.reduce((sum, m) => sum + m.value, 0);
+    expect(scheduled).toBe(sessions.length - denied.size);
+  });
+});
