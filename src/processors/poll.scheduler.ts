@@ -23,6 +23,8 @@ const SUBSCRIBER_READY_WAIT_MS = 10_000;
 const CLAIM_EVERY_MS = 250;
 /** New sign-ins are claimed this long before their first poll, so the timer is set in time. */
 const CLAIM_AHEAD_MS = 1_500;
+/** With several shards, a shard that had nothing to claim is asked again after this long (under CLAIM_AHEAD_MS). */
+const IDLE_SHARD_CLAIM_EVERY_MS = 1_000;
 const CLAIM_BATCH = 500;
 /** A poll starts only while the lease outlives it by up to this much beyond the request timeout (clock skew, stalls). */
 const MAX_LEASE_MARGIN_MS = 5_000;
@@ -67,6 +69,8 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private claimTimer: NodeJS.Timeout | null = null;
   private claimRound = 0;
   private readonly heldByShard = new Map<number, number>();
+  /** Shards whose last claim found nothing, and until when they are not asked again. */
+  private readonly idleShardUntil = new Map<number, number>();
   private resyncTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGate;
   private readonly renewals: Batch<{ id: string; until: number }, boolean>;
@@ -136,6 +140,10 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
         if (room <= 0) break;
         const now = this.clock.now();
         const shard = shards[(first + i) % shards.length];
+        // With several shards, one that had nothing to give is asked again a second later, not at
+        // every round: 64 shards claimed four times a second would be a thousand commands a second
+        // for an idle worker. Its sign-ins are still claimed ahead of their first poll.
+        if (shards.length > 1 && (this.idleShardUntil.get(shard) ?? 0) > now) continue;
         const claimed = await this.leases.claim(
           shard,
           this.pollerId,
@@ -144,6 +152,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
           this.config.poller.leaseMs,
           room,
         );
+        if (shards.length > 1) this.idleShardUntil.set(shard, claimed.length === 0 ? now + IDLE_SHARD_CLAIM_EVERY_MS : 0);
         await Promise.all(claimed.map((c) => this.adopt(c)));
       }
     } catch (err) {

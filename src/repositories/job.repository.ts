@@ -13,6 +13,9 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
  */
 export const EVENT_STREAM_MAX_LEN = 100;
 
+/** With several shards, how old the fleet-wide count of pending sign-ins may be (`pendingSignIns`). */
+const PENDING_COUNT_MAX_AGE_MS = 1_000;
+
 export type StepHandler = (sessionId: string, attempt: JobAttempt) => Promise<StepOutcome>;
 
 export interface JobAttempt {
@@ -59,6 +62,8 @@ export class JobRepository implements OnApplicationShutdown {
   private readonly workers: Worker[] = [];
   /** Per shard, both queues; a shard's queues live under its hash tag, beside its sessions. */
   private readonly byShard: Array<Record<QueueName, Queue>>;
+  /** With several shards: the last fleet-wide count of pending sign-ins, and this process's starts since. */
+  private pendingCount: { at: number; count: Promise<number>; startedSince: number } | null = null;
 
   constructor(
     connection: RedisClient,
@@ -84,6 +89,7 @@ export class JobRepository implements OnApplicationShutdown {
 
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
     const delay = Math.max(0, Math.ceil(at - Date.now()));
+    if (queue === QUEUE_NAMES.poll && this.pendingCount) this.pendingCount.startedSince++;
     await this.queueOf(queue, sessionId).add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
   }
 
@@ -109,6 +115,19 @@ export class JobRepository implements OnApplicationShutdown {
    * a deadline is checked).
    */
   async pendingSignIns(): Promise<number> {
+    if (this.byShard.length === 1) return this.byShard[0][QUEUE_NAMES.poll].getDelayedCount();
+    // Several shards: a count is a script per shard, too much for every sign-in's start (64 shards
+    // at 50 sign-ins/s would be 3,200 scripts/s). Count at most once a second, plus what this
+    // process has started since; another API process's starts within that second are not seen.
+    const now = Date.now();
+    if (!this.pendingCount || now - this.pendingCount.at >= PENDING_COUNT_MAX_AGE_MS) {
+      this.pendingCount = { at: now, count: this.countPending(), startedSince: 0 };
+    }
+    const { count, startedSince } = this.pendingCount;
+    return (await count) + startedSince;
+  }
+
+  private async countPending(): Promise<number> {
     const counts = await Promise.all(this.byShard.map((queues) => queues[QUEUE_NAMES.poll].getDelayedCount()));
     return counts.reduce((a, b) => a + b, 0);
   }

@@ -1,0 +1,58 @@
+import Redis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Shards } from '../src/domain/shards';
+import { JobRepository, QUEUE_NAMES } from '../src/repositories/job.repository';
+import { startRedis, TestRedis } from './support/processes';
+
+/** BullMQ queues per shard on one Redis: where jobs land, and the fleet-wide count of pending sign-ins. */
+describe('JobRepository over several shards', () => {
+  let redis: TestRedis;
+  let client: Redis;
+  let jobs: JobRepository;
+  const shards = new Shards('j', 3);
+  const id = (shard: number, n: number) => `${shard}.pending-sign-in-${n}-xxxxxxxx`;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+    jobs = new JobRepository(client, shards);
+  });
+
+  afterAll(async () => {
+    await jobs?.onApplicationShutdown();
+    client?.disconnect();
+    redis?.stop();
+  });
+
+  it("keeps each shard's jobs in its own queues, under its hash tag, and counts them all", async () => {
+    const later = Date.now() + 60_000;
+    for (const [shard, n] of [
+      [0, 1],
+      [2, 1],
+      [2, 2],
+    ]) {
+      await jobs.schedule(QUEUE_NAMES.poll, id(shard, n), later);
+    }
+    expect(await client.zcard('{j-2}:device-poll:delayed')).toBe(2);
+    expect(await client.zcard('{j-0}:device-poll:delayed')).toBe(1);
+    expect(await client.exists('{j-1}:device-poll:delayed')).toBe(0);
+    expect(jobs.queues.map(({ shard, queue }) => `${shard}:${queue.name}`)).toEqual([
+      '0:device-poll',
+      '0:token-refresh',
+      '1:device-poll',
+      '1:token-refresh',
+      '2:device-poll',
+      '2:token-refresh',
+    ]);
+    const counts = await jobs.counts(QUEUE_NAMES.poll);
+    expect(counts.map((c) => c.delayed)).toEqual([1, 0, 2]);
+    expect(await jobs.pendingSignIns()).toBe(3);
+
+    // Within the second the count is reused, plus what this process started since; a removal is
+    // seen at the next count.
+    await jobs.schedule(QUEUE_NAMES.poll, id(1, 1), later);
+    expect(await jobs.pendingSignIns()).toBe(4);
+    await jobs.cancel(QUEUE_NAMES.poll, id(2, 1));
+    await expect.poll(() => jobs.pendingSignIns(), { timeout: 3_000, interval: 200 }).toBe(3);
+  });
+});
