@@ -18,11 +18,15 @@ export interface StoredSession {
 type StoredValue = Omit<StoredSession, 'rev'>;
 
 /**
- * The stored JSON: short names, no null field, no id (the key has it) and no backoff count (a
- * poller keeps it in memory): a pending sign-in's value stays small.
+ * The stored JSON: no null field, no id (the key has it) and no backoff count (a poller keeps it in
+ * memory), short field names, and what is implied left out (the first status and stage, an
+ * `updatedAt` or `lastPollAt` equal to `createdAt`, the part of `verificationUriComplete` that
+ * repeats `verificationUri`): a pending sign-in's value stays small (issue #10: Redis bytes per
+ * pending sign-in). `r` is the earlier encoding (full names), still read.
  */
 interface Encoded {
-  r: Record<string, unknown>;
+  c?: Record<string, unknown>;
+  r?: Record<string, unknown>;
   d?: string;
   t?: string;
   p?: string;
@@ -78,13 +82,13 @@ export class SessionRepository {
   }
 
   async create(value: StoredValue, ttlMs: number): Promise<void> {
-    await this.redis.set(this.key(value.record.id), `1|${encode(value)}`, 'PX', Math.ceil(ttlMs));
+    await this.redis.set(this.key(value.record.id), `1|${encodeSession(value)}`, 'PX', Math.ceil(ttlMs));
   }
 
   async get(id: string): Promise<StoredSession | null> {
     // An id naming no shard of this deployment is no session (not a key to build).
     if (!this.shards.owns(id)) return null;
-    return parse(id, await this.redis.get(this.key(id)));
+    return parseSession(id, await this.redis.get(this.key(id)));
   }
 
   /**
@@ -106,7 +110,7 @@ export class SessionRepository {
       this.key(id),
       this.indexKey(this.shards.of(id)),
       String(rev),
-      encode(value),
+      encodeSession(value),
       String(Math.max(1, Math.ceil(ttlMs))),
       indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
@@ -149,7 +153,7 @@ export class SessionRepository {
       ].map(async ([, group]) => {
         const values = await this.redis.mget(group.map((id) => this.key(id)));
         values.forEach((value, i) => {
-          const stored = parse(group[i], value);
+          const stored = parseSession(group[i], value);
           if (stored) found.set(group[i], stored);
         });
       }),
@@ -169,27 +173,67 @@ export class SessionRepository {
   }
 }
 
-function encode(value: StoredValue): string {
-  const { id: _id, ...rest } = value.record;
-  const { failures: _failures, ...poll } = rest.poll;
-  const record: Record<string, unknown> = { ...rest, poll };
+/** Stored names of the record's fields; a field not listed keeps its own name. */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  kioskId: 'k',
+  provider: 'pv',
+  status: 's',
+  stage: 'g',
+  userCode: 'u',
+  verificationUri: 'v',
+  verificationUriComplete: 'vc',
+  poll: 'o',
+  createdAt: 'c',
+  updatedAt: 'a',
+  error: 'e',
+  grantedAt: 'ga',
+  accessIssuedAt: 'ai',
+  accessExpiresAt: 'ax',
+  refreshExpiresAt: 'rx',
+};
+const POLL_NAMES: Readonly<Record<string, string>> = { intervalS: 'i', expiresAt: 'x', lastPollAt: 'l', nextPollAt: 'n' };
+/** `verificationUriComplete` as the rest after `verificationUri`. */
+const URI_SUFFIX = 'vs';
+const FIRST_STATUS = 'pending';
+const FIRST_STAGE = 'polling';
+
+export function encodeSession(value: StoredValue): string {
+  const { id: _id, poll: fullPoll, ...rest } = value.record;
+  const { failures: _failures, ...poll } = fullPoll;
+  const record: Record<string, unknown> = { ...rest };
   for (const field of NULLABLE) if (record[field] === null) delete record[field];
   // Webex is what a session without a provider means (`toView`): no need to store it on each one.
   if (rest.provider?.kind === WEBEX.kind && rest.provider?.name === WEBEX.name) delete record.provider;
-  const encoded: Encoded = { r: record };
+  if (record.status === FIRST_STATUS) delete record.status;
+  if (record.stage === FIRST_STAGE) delete record.stage;
+  if (record.updatedAt === record.createdAt) delete record.updatedAt;
+  const compact: Record<string, unknown> = {};
+  if (rest.verificationUriComplete.startsWith(rest.verificationUri)) {
+    compact[URI_SUFFIX] = rest.verificationUriComplete.slice(rest.verificationUri.length);
+    delete record.verificationUriComplete;
+  }
+  const storedPoll: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(poll)) {
+    if (name === 'lastPollAt' && v === rest.createdAt) continue;
+    storedPoll[POLL_NAMES[name] ?? name] = v;
+  }
+  for (const [name, v] of Object.entries(record)) compact[SHORT_NAMES[name] ?? name] = v;
+  compact[SHORT_NAMES.poll] = storedPoll;
+  const encoded: Encoded = { c: compact };
   if (value.sealedDeviceCode) encoded.d = value.sealedDeviceCode;
   if (value.sealedTokens) encoded.t = value.sealedTokens;
   if (value.sealedProfile) encoded.p = value.sealedProfile;
   return JSON.stringify(encoded);
 }
 
-function parse(id: string, value: string | null): StoredSession | null {
+export function parseSession(id: string, value: string | null): StoredSession | null {
   if (value === null) return null;
   const bar = value.indexOf('|');
   const encoded = JSON.parse(value.slice(bar + 1)) as Encoded;
-  const record = { ...encoded.r, id } as Record<string, unknown>;
+  const record = encoded.c ? expand(encoded.c) : { ...encoded.r };
+  record.id = id;
   for (const field of NULLABLE) record[field] ??= null;
-  record.poll = { ...(encoded.r.poll as PollState), failures: 0 };
+  record.poll = { ...(record.poll as PollState), failures: 0 };
   return {
     record: record as unknown as SessionRecord,
     rev: Number(value.slice(0, bar)),
@@ -197,4 +241,27 @@ function parse(id: string, value: string | null): StoredSession | null {
     sealedTokens: encoded.t ?? null,
     sealedProfile: encoded.p ?? null,
   };
+}
+
+const LONG_NAMES = inverse(SHORT_NAMES);
+const LONG_POLL_NAMES = inverse(POLL_NAMES);
+
+/** The record from its compact form: full names, and what was left out put back. */
+function expand(compact: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(compact)) if (name !== URI_SUFFIX) record[LONG_NAMES[name] ?? name] = v;
+  record.status ??= FIRST_STATUS;
+  record.stage ??= FIRST_STAGE;
+  record.updatedAt ??= record.createdAt;
+  if (typeof compact[URI_SUFFIX] === 'string')
+    record.verificationUriComplete = `${String(record.verificationUri)}${compact[URI_SUFFIX]}`;
+  const poll: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(record.poll as Record<string, unknown>)) poll[LONG_POLL_NAMES[name] ?? name] = v;
+  poll.lastPollAt ??= record.createdAt;
+  record.poll = poll;
+  return record;
+}
+
+function inverse(names: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(names).map(([long, short]) => [short, long]));
 }
