@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import {
   classifyTokenAnswer,
   classifyTransportError,
+  MAX_LIFETIME_S,
   parseRetryAfter,
   parseTokenSet,
   webexErrorCode,
@@ -225,6 +226,15 @@ describe('classifyTokenAnswer: granted', () => {
     expect(got).toMatchObject({
       kind: 'granted',
       tokens: { accessExpiresAt: NOW + 3_600_000, refreshExpiresAt: NOW + 7_200_000 },
+    });
+  });
+
+  it('reads an absurd lifetime as the longest one taken (found by the property test: 1.8e305 s)', () => {
+    const body = { ...validTokens, expires_in: 1.797693134862316e305, refresh_token_expires_in: '9'.repeat(20) };
+    const got = classifyTokenAnswer(answer(200, body), NOW);
+    expect(got).toMatchObject({
+      kind: 'granted',
+      tokens: { accessExpiresAt: NOW + MAX_LIFETIME_S * 1000, refreshExpiresAt: NOW + MAX_LIFETIME_S * 1000 },
     });
   });
 

@@ -28,6 +28,13 @@ const errorBody = z.object({
 
 const described = z.object({ description: z.string() });
 
+/**
+ * The longest lifetime taken as given. A larger one (a server's "forever", or a broken answer such
+ * as `1.8e305`) is read as this much: its expiry must stay a real date, and ten years is longer
+ * than any token is used here.
+ */
+export const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
+
 /** RFC 6749 §5.1 says number; some servers send `"3600"`. Anything else is not a lifetime. */
 const seconds = z
   .union([
@@ -38,7 +45,8 @@ const seconds = z
       .regex(/^\d+(\.\d+)?$/)
       .transform(Number),
   ])
-  .pipe(z.number().nonnegative());
+  .pipe(z.number().nonnegative())
+  .transform((s) => Math.min(s, MAX_LIFETIME_S));
 
 const tokenBody = z.object({
   access_token: z.string().min(1),
