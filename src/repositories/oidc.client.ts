@@ -1,24 +1,10 @@
-import {
-  classifyTokenAnswer,
-  classifyTransportError,
-  parseRetryAfter,
-  webexErrorCode,
-} from '../device-flow/classify-token-answer';
-import { parseDeviceAuthorization } from '../device-flow/device-authorization';
-import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { ClientAuthMethod, OidcEndpoints } from '../config/config.schema';
 import { clientAuthentication } from './client-auth';
-import {
-  DeviceAuthorization,
-  IdentityProvider,
-  ProfileAnswer,
-  ProviderDescription,
-  ProviderRequestError,
-  RevokeOutcome,
-} from './identity-provider';
+import { DeviceAuthorization, IdentityProvider, ProfileAnswer, ProviderDescription, RevokeOutcome } from './identity-provider';
 import { profileFromUserinfo } from './oidc-userinfo';
-import { describeTransport, ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
+import { requestDeviceAuthorization, requestProfile, requestToken } from './provider-exchanges';
+import { ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
 
 export interface OidcClientOptions {
   name: string;
@@ -58,26 +44,9 @@ export class OidcClient extends IdentityProvider {
   }
 
   async authorize(signal?: AbortSignal): Promise<DeviceAuthorization> {
-    const name = this.opts.name;
-    let res: ProviderResponse;
-    try {
-      // RFC 8628 §3.1: a confidential client authenticates here as at the token endpoint.
-      res = await this.post('authorize', this.opts.endpoints.deviceAuthorization, { scope: this.opts.scopes }, signal);
-    } catch (err) {
-      throw new ProviderRequestError(`${name} could not be reached to start a sign-in`, null, { cause: err });
-    }
-    if (res.status < 200 || res.status > 299) {
-      const { code, description } = webexErrorCode(res.body);
-      const retryAfterMs =
-        res.status === 429 ? (parseRetryAfter(res.headers['retry-after'] ?? null, this.now()) ?? DEFAULT_RETRY_AFTER_MS) : null;
-      throw new ProviderRequestError(
-        `${name} refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
-        res.status,
-        { retryAfterMs, code },
-      );
-    }
-    const a = parseDeviceAuthorization(res.body);
-    if (!a) throw new ProviderRequestError(`${name} answered the sign-in request with an unexpected body`, res.status);
+    // RFC 8628 §3.1: a confidential client authenticates here as at the token endpoint.
+    const send = () => this.post('authorize', this.opts.endpoints.deviceAuthorization, { scope: this.opts.scopes }, signal);
+    const a = await requestDeviceAuthorization(this.opts.name, send, this.now);
     // Entra ID and Google send no complete URI. Inventing one (`?user_code=`) would lead people to a
     // page that ignores it; the QR code opens the plain page and the kiosk shows the code to type.
     return { ...a, verificationUriComplete: a.verificationUriComplete ?? a.verificationUri };
@@ -94,32 +63,10 @@ export class OidcClient extends IdentityProvider {
   }
 
   /** OIDC Core §5.3 userinfo with the access token as a Bearer token (RFC 6750 §2.1). */
-  async getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
-    let res: ProviderResponse;
-    try {
-      res = await this.http.send({
-        endpoint: 'userinfo',
-        method: 'GET',
-        url: this.opts.endpoints.userinfo,
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal,
-      });
-    } catch (err) {
-      return { kind: 'error', transient: true, description: describeTransport(err) };
-    }
-    if (res.status === 401) return { kind: 'unauthorized' };
-    if (res.status === 429) return { kind: 'rate_limited', retryAfter: res.headers['retry-after'] ?? null };
-    if (res.status < 200 || res.status > 299) {
-      return {
-        kind: 'error',
-        transient: res.status >= 500,
-        description: `HTTP ${res.status} ${webexErrorCode(res.body).description}`.trim(),
-      };
-    }
-    // A signed or encrypted userinfo answer (application/jwt) arrives here as null: not supported.
-    const profile = profileFromUserinfo(res.body);
-    if (!profile) return { kind: 'error', transient: false, description: 'unexpected userinfo body' };
-    return { kind: 'ok', profile };
+  getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
+    // A signed or encrypted userinfo answer (application/jwt) arrives as null: not supported.
+    const url = this.opts.endpoints.userinfo;
+    return requestProfile(this.http, { endpoint: 'userinfo', url, accessToken, signal }, profileFromUserinfo, 'userinfo');
   }
 
   /** RFC 7009 §2.1. Best effort: the answer only feeds logs. Never throws. */
@@ -135,18 +82,9 @@ export class OidcClient extends IdentityProvider {
     }
   }
 
-  private async tokenRequest(
-    endpoint: ProviderEndpoint,
-    form: Record<string, string>,
-    signal?: AbortSignal,
-  ): Promise<TokenAnswer> {
-    try {
-      const res = await this.post(endpoint, this.opts.endpoints.token, form, signal);
-      const answer = { status: res.status, retryAfter: res.headers['retry-after'] ?? null, body: res.body };
-      return classifyTokenAnswer(answer, this.now(), { defaultExpiresInS: DEFAULT_ACCESS_TOKEN_LIFETIME_S });
-    } catch (err) {
-      return classifyTransportError(err);
-    }
+  private tokenRequest(endpoint: ProviderEndpoint, form: Record<string, string>, signal?: AbortSignal): Promise<TokenAnswer> {
+    const send = () => this.post(endpoint, this.opts.endpoints.token, form, signal);
+    return requestToken(send, this.now, { defaultExpiresInS: DEFAULT_ACCESS_TOKEN_LIFETIME_S });
   }
 
   private post(

@@ -1,24 +1,10 @@
 import { z } from 'zod';
-import {
-  classifyTokenAnswer,
-  classifyTransportError,
-  parseRetryAfter,
-  webexErrorCode,
-} from '../device-flow/classify-token-answer';
-import { parseDeviceAuthorization } from '../device-flow/device-authorization';
-import { DEFAULT_RETRY_AFTER_MS } from '../device-flow/poll-rules';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { Profile } from '../domain/session';
 import { basicAuthorization } from './client-auth';
-import {
-  DeviceAuthorization,
-  IdentityProvider,
-  ProfileAnswer,
-  ProviderDescription,
-  ProviderRequestError,
-  RevokeOutcome,
-} from './identity-provider';
-import { describeTransport, ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
+import { DeviceAuthorization, IdentityProvider, ProfileAnswer, ProviderDescription, RevokeOutcome } from './identity-provider';
+import { requestDeviceAuthorization, requestProfile, requestToken } from './provider-exchanges';
+import { ProviderEndpoint, ProviderResponse, ProviderTransport } from './provider-http';
 
 export interface WebexClientOptions {
   apiBase: string;
@@ -65,24 +51,11 @@ export class WebexClient extends IdentityProvider {
 
   async authorize(signal?: AbortSignal): Promise<DeviceAuthorization> {
     const form = { client_id: this.opts.clientId, scope: this.opts.scopes };
-    let res: ProviderResponse;
-    try {
-      res = await this.post('authorize', '/device/authorize', form, {}, signal);
-    } catch (err) {
-      throw new ProviderRequestError('Webex could not be reached to start a sign-in', null, { cause: err });
-    }
-    if (res.status < 200 || res.status > 299) {
-      const { code, description } = webexErrorCode(res.body);
-      const retryAfterMs =
-        res.status === 429 ? (parseRetryAfter(res.headers['retry-after'] ?? null, this.now()) ?? DEFAULT_RETRY_AFTER_MS) : null;
-      throw new ProviderRequestError(
-        `Webex refused to start a sign-in (${res.status} ${code ?? ''} ${description})`.trim(),
-        res.status,
-        { retryAfterMs, code },
-      );
-    }
-    const a = parseDeviceAuthorization(res.body);
-    if (!a) throw new ProviderRequestError('Webex answered the sign-in request with an unexpected body', res.status);
+    const a = await requestDeviceAuthorization(
+      'Webex',
+      () => this.post('authorize', '/device/authorize', form, {}, signal),
+      this.now,
+    );
     return {
       ...a,
       // Webex always sends verification_uri_complete; the fallback keeps us working if not.
@@ -112,31 +85,9 @@ export class WebexClient extends IdentityProvider {
     return this.tokenRequest('refresh', '/access_token', form, {}, signal);
   }
 
-  async getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
-    let res: ProviderResponse;
-    try {
-      res = await this.http.send({
-        endpoint: 'people',
-        method: 'GET',
-        url: `${this.opts.apiBase}/people/me`,
-        headers: { authorization: `Bearer ${accessToken}` },
-        signal,
-      });
-    } catch (err) {
-      return { kind: 'error', transient: true, description: describeTransport(err) };
-    }
-    if (res.status === 401) return { kind: 'unauthorized' };
-    if (res.status === 429) return { kind: 'rate_limited', retryAfter: res.headers['retry-after'] ?? null };
-    if (res.status < 200 || res.status > 299) {
-      return {
-        kind: 'error',
-        transient: res.status >= 500,
-        description: `HTTP ${res.status} ${webexErrorCode(res.body).description}`.trim(),
-      };
-    }
-    const profile = profileFromPeopleMe(res.body);
-    if (!profile) return { kind: 'error', transient: false, description: 'unexpected /people/me body' };
-    return { kind: 'ok', profile };
+  getProfile(accessToken: string, signal?: AbortSignal): Promise<ProfileAnswer> {
+    const url = `${this.opts.apiBase}/people/me`;
+    return requestProfile(this.http, { endpoint: 'people', url, accessToken, signal }, profileFromPeopleMe, '/people/me');
   }
 
   /** Webex publishes no RFC 7009 endpoint for integrations; sign-out deletes the tokens on our side. */
@@ -144,22 +95,14 @@ export class WebexClient extends IdentityProvider {
     return Promise.resolve('unsupported');
   }
 
-  private async tokenRequest(
+  private tokenRequest(
     endpoint: ProviderEndpoint,
     path: string,
     form: Record<string, string>,
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<TokenAnswer> {
-    try {
-      const res = await this.post(endpoint, path, form, headers, signal);
-      return classifyTokenAnswer(
-        { status: res.status, retryAfter: res.headers['retry-after'] ?? null, body: res.body },
-        this.now(),
-      );
-    } catch (err) {
-      return classifyTransportError(err);
-    }
+    return requestToken(() => this.post(endpoint, path, form, headers, signal), this.now);
   }
 
   private post(

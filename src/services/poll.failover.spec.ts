@@ -1,38 +1,11 @@
-import { Shards } from '../domain/shards';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '../repositories/job.repository';
 import { ReplicationUnconfirmedError } from '../repositories/replication.repository';
 import { StoredSession } from '../repositories/session.repository';
-import { fakeRepositories } from '../testing/fakes';
-import { DeadlineService } from './deadline.service';
-import { PauseService } from './pause.service';
-import { PollService } from './poll.service';
-import { ProfileService } from './profile.service';
-import { SessionService } from './session.service';
-import { SessionStore } from './session.store';
-import { TokenService } from './token.service';
+import { fakeServices } from '../testing/fakes';
 
 function setUp() {
-  const f = fakeRepositories();
-  const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
-  const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
-  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
-  const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
-  const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
-  const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
-  const api = new SessionService(
-    store,
-    f.as.webex,
-    f.crypto,
-    f.as.jobs,
-    f.as.leases,
-    pauses,
-    deadlines,
-    f.clock,
-    f.metrics,
-    new Shards('kiosk', 1),
-  );
-  return { ...f, store, polls, api };
+  return fakeServices();
 }
 
 /**

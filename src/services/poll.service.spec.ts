@@ -1,40 +1,16 @@
-import { Shards } from '../domain/shards';
 import { describe, expect, it } from 'vitest';
 import { TokenSet } from '../device-flow/token-answer';
 import { QUEUE_NAMES } from '../repositories/job.repository';
-import { fakeRepositories, PERSON } from '../testing/fakes';
-import { DEADLINE_GRACE_MS, DeadlineService } from './deadline.service';
-import { PauseService } from './pause.service';
-import { HeldSignIn, PollService } from './poll.service';
-import { ProfileService } from './profile.service';
-import { SessionService } from './session.service';
-import { SessionStore } from './session.store';
-import { TokenService } from './token.service';
+import { fakeServices, PERSON } from '../testing/fakes';
+import { DEADLINE_GRACE_MS } from './deadline.service';
+import { HeldSignIn } from './poll.service';
 
 function setUp() {
-  const f = fakeRepositories();
-  const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
-  const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
-  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
-  const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
-  const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
-  const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
-  const api = new SessionService(
-    store,
-    f.as.webex,
-    f.crypto,
-    f.as.jobs,
-    f.as.leases,
-    pauses,
-    deadlines,
-    f.clock,
-    f.metrics,
-    new Shards('kiosk', 1),
-  );
+  const s = fakeServices();
   /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
   const hold = async (id: string, claim: { at: number; takenOver: boolean } = { at: 0, takenOver: false }): Promise<HeldSignIn> =>
-    polls.hold((await store.get(id))!, claim)!;
-  return { ...f, store, pauses, tokens, polls, deadlines, api, hold };
+    s.polls.hold((await s.store.get(id))!, claim)!;
+  return { ...s, hold };
 }
 
 function tokenSet(now: number, overrides: Partial<TokenSet> = {}): TokenSet {

@@ -1,36 +1,14 @@
-import { Shards } from '../domain/shards';
 import { describe, expect, it } from 'vitest';
 import { TokenSet } from '../device-flow/token-answer';
 import { retentionMs, SessionRecord, SessionView } from '../domain/session';
-import { fakeRepositories, PERSON } from '../testing/fakes';
-import { DeadlineService } from './deadline.service';
-import { PauseService } from './pause.service';
-import { SessionService } from './session.service';
-import { SessionStore } from './session.store';
-import { TokenService } from './token.service';
+import { fakeRepositories, fakeServices, PERSON } from '../testing/fakes';
 
 /** What the services do differently for a provider other than Webex: naming, revocation, no refresh token. */
 function setUp() {
   const f = fakeRepositories();
   f.webex.description = { kind: 'oidc', name: 'Contoso' };
   f.webex.revokeOutcome = 'revoked';
-  const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
-  const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
-  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
-  const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
-  const api = new SessionService(
-    store,
-    f.as.webex,
-    f.crypto,
-    f.as.jobs,
-    f.as.leases,
-    pauses,
-    deadlines,
-    f.clock,
-    f.metrics,
-    new Shards('kiosk', 1),
-  );
-  return { ...f, store, tokens, api };
+  return fakeServices(f);
 }
 
 type T = ReturnType<typeof setUp>;

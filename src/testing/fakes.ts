@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenAnswer } from '../device-flow/token-answer';
 import { Profile, SessionView } from '../domain/session';
+import { Shards } from '../domain/shards';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { ControlMessage, ControlRepository } from '../repositories/control.repository';
@@ -17,6 +18,13 @@ import {
   ProviderDescription,
   RevokeOutcome,
 } from '../repositories/identity-provider';
+import { DeadlineService } from '../services/deadline.service';
+import { PauseService } from '../services/pause.service';
+import { PollService } from '../services/poll.service';
+import { ProfileService } from '../services/profile.service';
+import { SessionService } from '../services/session.service';
+import { SessionStore } from '../services/session.store';
+import { TokenService } from '../services/token.service';
 
 /**
  * Stateful in-memory stand-ins for the repositories, for unit specs of the services: they behave
@@ -216,4 +224,30 @@ export function fakeRepositories(clock = new FakeClock()) {
       control: control as unknown as ControlRepository,
     },
   };
+}
+
+/**
+ * The sign-in services wired over the fakes, as the module wires them over Redis and the provider.
+ * Pass `f` to configure the fakes first (another provider, say).
+ */
+export function fakeServices(f = fakeRepositories()) {
+  const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
+  const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
+  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
+  const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
+  const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
+  const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
+  const api = new SessionService(
+    store,
+    f.as.webex,
+    f.crypto,
+    f.as.jobs,
+    f.as.leases,
+    pauses,
+    deadlines,
+    f.clock,
+    f.metrics,
+    new Shards('kiosk', 1),
+  );
+  return { ...f, store, pauses, tokens, profiles, polls, deadlines, api };
 }

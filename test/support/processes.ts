@@ -2,16 +2,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, startDemoRedis } from '../../src/demo/redis-server';
 import type { PollRecord } from '../../src/simulator/webex-simulator';
+import { watchOutput, type WatchedOutput } from './output';
 
 export const ROOT = join(__dirname, '..', '..');
 /** A fixed key that looks random (production refuses a repetitive one): tests decrypt Redis with it. */
 export const TEST_KEY = 'Xz1pAOrZq48bCSOtnBbbRDRRQ6lTLI1Splh6H1D2m8A=';
 
-export interface RunningProcess {
+export interface RunningProcess extends WatchedOutput {
   proc: ChildProcess;
-  output: () => string;
-  /** Resolves once the output contains `text` (already there or yet to come). */
-  waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
@@ -22,40 +20,10 @@ export function runNode(script: string, env: Record<string, string>): RunningPro
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const w of waiters) w();
-  };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
     proc,
-    output: () => output,
-    waitFor: (text, timeoutMs = 30_000) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (typeof text === 'string' ? output.includes(text) : text.test(output)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${String(text)}; output:\n${output.slice(-3000)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        void exited.then((code) => {
-          if (!waiters.has(check)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          reject(new Error(`process exited (${code}) before ${String(text)}; output:\n${output.slice(-3000)}`));
-        });
-        check();
-      }),
+    ...watchOutput(proc, { label: '', defaultTimeoutMs: 30_000, exited }),
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);

@@ -4,16 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from '../../src/demo/redis-server';
+import { watchOutput, type WatchedOutput } from './output';
 
 export const MASTER_NAME = 'kiosk';
 
 /** One redis-server or redis-sentinel child, its output kept for assertions and failures. */
-export interface RedisProcess {
+export interface RedisProcess extends WatchedOutput {
   port: number;
   pid: number;
-  output: () => string;
-  /** Resolves once the output contains `text` (already there or yet to come). */
-  waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>;
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
@@ -246,16 +244,8 @@ async function askMasterPort(clients: Array<() => Redis>): Promise<number> {
 
 async function startProcess(binary: string, args: string[], started: RedisProcess[], port: number): Promise<RedisProcess> {
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const waiters = new Set<() => void>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const onData = (chunk: Buffer) => {
-    // Only the latest output matters, and a long run must not grow it without bound.
-    output = (output + chunk.toString()).slice(-200_000);
-    for (const w of waiters) w();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const watched = watchOutput(child, { label: `${binary} :${port}`, defaultTimeoutMs: 20_000, keepChars: 200_000 });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
@@ -263,23 +253,7 @@ async function startProcess(binary: string, args: string[], started: RedisProces
   const proc: RedisProcess = {
     port,
     pid: child.pid!,
-    output: () => output,
-    waitFor: (text, timeoutMs = 20_000) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (typeof text === 'string' ? output.includes(text) : text.test(output)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${binary} :${port}: timed out waiting for ${String(text)}; output:\n${output.slice(-2000)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    ...watched,
     kill: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
