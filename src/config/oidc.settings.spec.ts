@@ -3,21 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.loader';
+import { loadConfig } from './config.loader';
+import { configProblems } from '../testing/config';
 import { defaultProviderName } from './oidc.settings';
 
 const KEY = randomBytes(32).toString('base64');
 const ISSUER = 'https://login.microsoftonline.com/8eaef023-2b34-4da1-9baa-8bc8c9d6a490/v2.0';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const PRODUCTION = {
   NODE_ENV: 'production',

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.loader';
+import { loadConfig } from './config.loader';
+import { configProblems } from '../testing/config';
 
 const KEY = 'Xz1pAOrZq48bCSOtnBbbRDRRQ6lTLI1Splh6H1D2m8A=';
 const PRODUCTION = {
@@ -16,15 +17,7 @@ const PRODUCTION = {
 const CLUSTER = { REDIS_CLUSTER_NODES: 'redis-0.redis:7000,10.0.0.2,[fd00::4]:7002', REDIS_SHARDS: '12' };
 const SENTINELS = { REDIS_SENTINELS: '10.0.0.1:26379, sentinel-2.redis:26380,[fd00::3]', REDIS_SENTINEL_NAME: 'kiosk' };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('Redis configuration', () => {
   it('reads sentinels (port 26379 when omitted, IPv6 in brackets) and the master name', () => {

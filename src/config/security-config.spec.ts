@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.loader';
+import { loadConfig } from './config.loader';
+import { configProblems } from '../testing/config';
 import { bearerKeyProblem, dashboardPasswordProblem, isTriviallyRepetitive } from './secret-strength';
 
 const PROD = {
@@ -13,15 +14,7 @@ const PROD = {
   DASHBOARD_PASSWORD: 'Zq8-mW2v-Rt5x-Lp0k',
 };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('security configuration', () => {
   it('requires enrollment and closes /metrics in production, and keeps the demo open', () => {
