@@ -72,6 +72,23 @@ describe('LeaseRepository', () => {
     expect(ok).toEqual([true, false, true]);
   });
 
+  it('renews every lease a poller holds with one command when all of them are still its own', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    await Promise.all(ids.map((id) => leases.enqueue(id, T)));
+    await leases.claim(0, 'a', T, T, LEASE, 100);
+    const before = await commandCalls(client);
+    const ok = await leases.renewAll(
+      'a',
+      ids.map((id, i) => ({ id, until: T + 20_000 + i })),
+    );
+    const after = await commandCalls(client);
+    expect(ok.every(Boolean)).toBe(true);
+    // The first INFO shows in the second reading: one ZADD besides it, nothing else.
+    expect(after.total - before.total).toBe(1 + 1);
+    expect(after.zadd - before.zadd).toBe(1);
+    expect(await client.zscore('{t}:polls:owner:a', 's49')).toBe(String(T + 20_049));
+  });
+
   it('a drop takes the sign-in out of the due set and out of whichever poller holds it', async () => {
     await Promise.all(['s1', 's2'].map((id) => leases.enqueue(id, T)));
     await leases.claim(0, 'a', T, T, LEASE, 1);
@@ -155,3 +172,15 @@ describe('LeaseRepository', () => {
     });
   });
 });
+
+/** Commands Redis has run so far, in all and `ZADD`s alone (`INFO commandstats`). */
+async function commandCalls(client: Redis): Promise<{ total: number; zadd: number }> {
+  const info = await client.info('commandstats');
+  let total = 0;
+  let zadd = 0;
+  for (const match of info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)) {
+    total += Number(match[2]);
+    if (match[1] === 'zadd') zadd = Number(match[2]);
+  }
+  return { total, zadd };
+}

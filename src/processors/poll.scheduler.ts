@@ -38,7 +38,7 @@ const RETRY_AFTER_ERROR_MS = 1_000;
  * Renewals after answers that arrive within this window go to Redis in one pipeline: one socket write
  * instead of one per poll. The next poll is an interval away, so the lease is extended long before.
  */
-const RENEW_BATCH_MS = 20;
+const RENEW_BATCH_MS = 100;
 const RENEW_BATCH_MAX = 500;
 
 interface Held extends HeldSignIn {

@@ -145,25 +145,22 @@ export class LeaseRepository {
   }
 
   /**
-   * `renew` for many sign-ins in one round trip per shard and one socket write each (each answer's
-   * renewal is its own command, so each learns whether the sign-in is still this poller's).
+   * `renew` for many sign-ins: one `ZADD XX CH` per shard for all of them. Its count of changed
+   * members tells whether every one is still this poller's; only when it falls short (a lease lost
+   * to a takeover, or renewed to the very same millisecond before) does one `ZMSCORE` say which.
    */
   async renewAll(me: string, leases: Array<{ id: string; until: number }>): Promise<boolean[]> {
     const held = new Map<{ id: string; until: number }, boolean>();
     await Promise.all(
       [...this.shards.group(leases, (l) => l.id)].map(async ([shard, group]) => {
         const key = this.ownerKey(shard, me);
-        const pipeline = this.redis.pipeline();
-        for (const l of group) pipeline.zadd(key, 'XX', 'CH', Math.ceil(l.until), l.id);
-        const results = (await pipeline.exec()) ?? [];
-        await Promise.all(
-          group.map(async (l, i) => {
-            const [err, changed] = results[i] ?? [new Error('no reply'), 0];
-            if (err) throw err;
-            // Not changed: either gone from this poller's set, or renewed to the very same millisecond before.
-            held.set(l, changed === 1 || (await this.redis.zscore(key, l.id)) !== null);
-          }),
-        );
+        const changed = await this.redis.zadd(key, 'XX', 'CH', ...group.flatMap((l) => [Math.ceil(l.until), l.id]));
+        if (changed === group.length) {
+          for (const l of group) held.set(l, true);
+          return;
+        }
+        const scores = await this.redis.zmscore(key, ...group.map((l) => l.id));
+        group.forEach((l, i) => held.set(l, scores[i] !== null));
       }),
     );
     return leases.map((l) => held.get(l) ?? false);
