@@ -239,10 +239,12 @@ function queueDashboard(config: AppConfig, jobs: JobRepository): DynamicModule[]
 export class AppModule {
   /** Everything the process runs, chosen by `ROLE`: API (HTTP + Socket.IO), worker, or both. */
   static register(config: AppConfig, redis: RedisFactory): DynamicModule {
-    // One auto-pipelined connection for our commands and BullMQ's queue calls: the commands a step
-    // issues together (a session write and its job's add or removal) leave in one socket write.
+    // BullMQ's queue calls get a connection of their own. BullMQ defines its ~50 scripts on the
+    // connection it is given, and ioredis copies every script of a connection onto each pipeline it
+    // makes, auto-pipelined flushes included: sharing one connection made every flush of ours (one
+    // per poll's lease renewal) pay for BullMQ's scripts.
     const commands = redis.command('commands');
-    const jobs = new JobRepository(commands, shardsOf(config));
+    const jobs = new JobRepository(redis.command('queues'), shardsOf(config));
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
     return {
