@@ -82,7 +82,7 @@ describe('operations', () => {
     const fleet = await fleetSocket();
     try {
       const seen: SessionView[] = [];
-      fleet.on('fleet:session', (v: SessionView) => seen.push(v));
+      fleet.on('fleet:sessions', (views: SessionView[]) => seen.push(...views));
       const session = await createSession(api.url, { kioskId: 'fleet-1' });
       const snapshot = (await fleet.timeout(5_000).emitWithAck('fleet:snapshot')) as {
         sessions: SessionView[];

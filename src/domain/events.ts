@@ -17,9 +17,15 @@ export type WatchAck = { ok: true; session: SessionView } | { ok: false; error: 
 /** The operators' namespace: every change of every session. */
 export const FLEET_NAMESPACE = '/admin';
 export const FLEET_ROOM = 'fleet';
+/** How long a process gathers session changes before it pushes them to the fleet view together. */
+export const FLEET_BATCH_MS = 250;
 
 export interface FleetServerEvents {
-  'fleet:session': (view: SessionView) => void;
+  /**
+   * Sessions created or changed anywhere in the fleet, gathered for up to `FLEET_BATCH_MS` by each
+   * process (each session once, its newest view): one message per batch rather than one per change.
+   */
+  'fleet:sessions': (views: SessionView[]) => void;
   /** A kiosk was enrolled or revoked: the fleet view reloads its list (`fleet:kiosks`). */
   'fleet:kiosks-changed': () => void;
   /** A call to the identity provider failed: its status and the last failures (issue #13.7). */

@@ -65,6 +65,7 @@ describe('publishing while Redis is away', () => {
     );
     push.kiosksChanged();
     push.disconnectKiosk('lobby-1');
+    await push.onApplicationShutdown(); // sends the fleet's batch now
     await settle();
     expect(unhandled.reasons).toEqual([]);
   });

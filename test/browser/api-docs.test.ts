@@ -79,7 +79,7 @@ describe('API docs page in Chromium', () => {
         'fleet:snapshot',
         'fleet:kiosks',
         'fleet:stats',
-        'fleet:session',
+        'fleet:sessions',
         'fleet:kiosks-changed',
         'fleet:upstream',
       ]),

@@ -89,12 +89,16 @@ socket.on('connect_error', () => {
   // A refused handshake (no ticket: the ticket fetch failed) is not retried by socket.io itself.
   if (!socket.active) setTimeout(() => socket.connect(), 5000);
 });
-socket.on('fleet:session', (payload: unknown) => {
-  const s = parseSession(payload);
-  if (s && newer(s, sessions.get(s.id))) {
-    sessions.set(s.id, s);
-    render(sessions, Date.now(), upstream);
+socket.on('fleet:sessions', (payload: unknown) => {
+  let changed = false;
+  for (const item of Array.isArray(payload) ? payload : []) {
+    const s = parseSession(item);
+    if (s && newer(s, sessions.get(s.id))) {
+      sessions.set(s.id, s);
+      changed = true;
+    }
   }
+  if (changed) render(sessions, Date.now(), upstream);
 });
 
 socket.on('fleet:kiosks-changed', loadKiosks);

@@ -88,10 +88,11 @@ export const FLEET_EVENTS: EventDoc[] = [
     ack: { oneOf: [ref('FleetStats'), errorAck] },
   },
   {
-    event: 'fleet:session',
+    event: 'fleet:sessions',
     direction: 'server-to-client',
-    summary: 'A session was created or changed, anywhere in the fleet.',
-    payload: ref('SessionView'),
+    summary:
+      'Sessions created or changed anywhere in the fleet: each process gathers changes for up to 250 ms and pushes them together, each session once with its newest view.',
+    payload: { type: 'array', items: ref('SessionView') },
   },
   {
     event: 'fleet:kiosks-changed',
