@@ -237,7 +237,13 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     const slot = calls ? this.rate.next(now) : now;
     if (slot > now) return this.wake(h, slot);
     try {
-      if (calls && now + this.startWindowMs > h.leaseUntil && !(await this.renew(h, now))) return;
+      if (calls && now + this.startWindowMs > h.leaseUntil) {
+        if (!(await this.renew(h, now))) return;
+        // A renewal answered late (Redis stalled, then caught up) wrote a lease that may have run out
+        // by now: another poller may be taking the sign-in over this very moment. Only a lease that
+        // still covers the poll lets it start; otherwise renew again, from now.
+        if (this.clock.now() + this.startWindowMs > h.leaseUntil) return this.wake(h, this.clock.now());
+      }
       const outcome = await this.polls.step(h);
       await this.follow(h, outcome);
     } catch (err) {
