@@ -35,7 +35,7 @@ const LATE_ALLOWANCE_MS = 1_000;
 /** After an error talking to Redis, try the step again this much later. */
 const RETRY_AFTER_ERROR_MS = 1_000;
 /**
- * Renewals after answers that arrive within this window go to Redis in one pipeline: one socket write
+ * Renewals after answers that arrive within this window go to Redis as one command (`renewAll`)
  * instead of one per poll. The next poll is an interval away, so the lease is extended long before.
  */
 const RENEW_BATCH_MS = 100;
