@@ -7,36 +7,14 @@ import {
   ReplicationUnconfirmedError,
 } from '../src/repositories/replication.repository';
 import { Shards } from '../src/domain/shards';
+import { sessionRecord } from '../src/testing/session-record';
 import { SessionRepository } from '../src/repositories/session.repository';
 import { ReplicatedPair, startReplicatedPair } from './support/sentinel';
 
 const SHARDS = new Shards('kiosk', 1);
 
-function record(id: string, status: SessionRecord['status'] = 'pending'): SessionRecord {
-  const now = Date.now();
-  return {
-    id,
-    kioskId: 'lobby-1',
-    provider: { kind: 'webex', name: 'Webex' },
-    status,
-    stage: 'polling',
-    userCode: 'ABCD2345',
-    verificationUri: 'https://example.test/verify',
-    verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
-    poll: { intervalS: 2, expiresAt: now + 300_000, nextPollAt: now + 2_000, lastPollAt: now, failures: 0 },
-    createdAt: now,
-    updatedAt: now,
-    profile: null,
-    error: null,
-    grantedAt: null,
-    accessIssuedAt: null,
-    accessExpiresAt: null,
-    refreshExpiresAt: null,
-  };
-}
-
 const value = (id: string, status: SessionRecord['status'] = 'pending') => ({
-  record: record(id, status),
+  record: sessionRecord(id, status),
   sealedDeviceCode: 'sealed-device-code',
   sealedTokens: null,
   sealedProfile: null,

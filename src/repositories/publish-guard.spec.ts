@@ -4,6 +4,7 @@ import { freePort } from '../demo/redis-server';
 import { toView } from '../domain/session';
 import { guardPublish } from './publish-guard';
 import { PushRepository } from './push.repository';
+import { sessionRecord } from '../testing/session-record';
 
 /** A client whose Redis is gone for good: every command it was given fails. */
 async function redisThatIsGone(): Promise<Redis> {
@@ -41,26 +42,10 @@ describe('publishing while Redis is away', () => {
   it('loses a push (made good later by the API processes) rather than the process', async () => {
     unhandled = collectUnhandled();
     const push = new PushRepository(await redisThatIsGone(), '{kiosk}:socket.io');
-    const now = Date.now();
     push.sessionChanged(
       toView({
-        id: 'AAAAAAAAAAAAAAAAAAAAAA',
-        kioskId: 'lobby-1',
-        provider: { kind: 'webex', name: 'Webex' },
-        status: 'denied',
-        stage: 'polling',
-        userCode: 'ABCD2345',
-        verificationUri: 'https://example.test/verify',
-        verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
-        poll: { intervalS: 2, expiresAt: now + 300_000, nextPollAt: now, lastPollAt: now, failures: 0 },
-        createdAt: now,
-        updatedAt: now,
-        profile: null,
+        ...sessionRecord('AAAAAAAAAAAAAAAAAAAAAA', 'denied'),
         error: { code: 'access_denied', message: 'The person declined.' },
-        grantedAt: null,
-        accessIssuedAt: null,
-        accessExpiresAt: null,
-        refreshExpiresAt: null,
       }),
     );
     push.kiosksChanged();

@@ -3,6 +3,7 @@ import { FLEET_BATCH_MS } from '../domain/events';
 import { SessionStatus, SessionView, toView } from '../domain/session';
 import { PushRepository } from './push.repository';
 import type { RedisClient } from './redis-client';
+import { sessionRecord } from '../testing/session-record';
 
 /** A Redis client that only records what Socket.IO's emitter publishes. */
 function recordingRedis(): { redis: RedisClient; published: Array<{ channel: string; message: Buffer }> } {
@@ -16,28 +17,7 @@ function recordingRedis(): { redis: RedisClient; published: Array<{ channel: str
   return { redis: redis as unknown as RedisClient, published };
 }
 
-function view(id: string, status: SessionStatus): SessionView {
-  const now = Date.now();
-  return toView({
-    id,
-    kioskId: 'lobby-1',
-    provider: { kind: 'webex', name: 'Webex' },
-    status,
-    stage: 'polling',
-    userCode: 'ABCD2345',
-    verificationUri: 'https://example.test/verify',
-    verificationUriComplete: 'https://example.test/verify?userCode=ABCD2345',
-    poll: { intervalS: 2, expiresAt: now + 300_000, nextPollAt: now, lastPollAt: now, failures: 0 },
-    createdAt: now,
-    updatedAt: now,
-    profile: null,
-    error: null,
-    grantedAt: null,
-    accessIssuedAt: null,
-    accessExpiresAt: null,
-    refreshExpiresAt: null,
-  });
-}
+const view = (id: string, status: SessionStatus): SessionView => toView(sessionRecord(id, status));
 
 const A = 'AAAAAAAAAAAAAAAAAAAAAA';
 const B = 'BBBBBBBBBBBBBBBBBBBBBB';
