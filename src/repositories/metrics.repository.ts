@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PROM_CLIENT_UNREAD_SAMPLE_MS, replaceEventLoopDelayGauges } from './event-loop-delay';
 import { POLL_LATENESS_BUCKETS, TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
 
 /** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
@@ -99,6 +100,11 @@ export class MetricsRepository {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'kiosk_' });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'kiosk_',
+      eventLoopMonitoringPrecision: PROM_CLIENT_UNREAD_SAMPLE_MS,
+    });
+    replaceEventLoopDelayGauges(this.registry, 'kiosk_');
   }
 }
