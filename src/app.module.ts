@@ -239,12 +239,14 @@ function queueDashboard(config: AppConfig, jobs: JobRepository): DynamicModule[]
 export class AppModule {
   /** Everything the process runs, chosen by `ROLE`: API (HTTP + Socket.IO), worker, or both. */
   static register(config: AppConfig, redis: RedisFactory): DynamicModule {
-    // BullMQ's queue calls get a connection of their own. BullMQ defines its ~50 scripts on the
-    // connection it is given, and ioredis copies every script of a connection onto each pipeline it
-    // makes, auto-pipelined flushes included: sharing one connection made every flush of ours (one
-    // per poll's lease renewal) pay for BullMQ's scripts.
+    // BullMQ's queue calls get a connection of their own, without auto-pipelining. BullMQ defines
+    // its ~50 scripts on the connection it is given, and ioredis copies every script of a connection
+    // onto each pipeline it makes, auto-pipelined flushes included: sharing one connection made
+    // every flush of ours (one per poll's lease renewal) pay for BullMQ's scripts, and auto-pipelining
+    // on its own connection made each of BullMQ's calls (a few per sign-in, seldom two in one tick)
+    // pay for them instead.
     const commands = redis.command('commands');
-    const jobs = new JobRepository(redis.command('queues'), shardsOf(config));
+    const jobs = new JobRepository(redis.command('queues', { autoPipelining: false }), shardsOf(config));
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
     return {

@@ -33,11 +33,16 @@ export class RedisFactory {
    * while Redis is unreachable, and after
    * a few seconds when it is reachable but stalled, so HTTP answers 503 instead of hanging.
    */
-  command(name: string): RedisClient {
+  command(name: string, { autoPipelining = true }: { autoPipelining?: boolean } = {}): RedisClient {
     // Auto-pipelining batches the commands of one tick into one socket write: on the poll path that
     // is most of ioredis's cost (the benchmark's profile: one write per command otherwise).
     return this.track(
-      this.make({ ...baseOptions(name), maxRetriesPerRequest: 2, commandTimeout: 5_000, enableAutoPipelining: true }),
+      this.make({
+        ...baseOptions(name),
+        maxRetriesPerRequest: 2,
+        commandTimeout: 5_000,
+        enableAutoPipelining: autoPipelining,
+      }),
     );
   }
 
