@@ -33,6 +33,8 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export class OidcClient extends IdentityProvider {
   readonly description: ProviderDescription;
   private readonly now: () => number;
+  /** How every request authenticates the client: the same each time, so worked out once. */
+  private readonly auth: ReturnType<typeof clientAuthentication>;
 
   constructor(
     private readonly opts: OidcClientOptions,
@@ -41,6 +43,7 @@ export class OidcClient extends IdentityProvider {
     super();
     this.description = { kind: 'oidc', name: opts.name };
     this.now = opts.now ?? Date.now;
+    this.auth = clientAuthentication(opts.clientAuth, opts.clientId, opts.clientSecret);
   }
 
   async authorize(signal?: AbortSignal): Promise<DeviceAuthorization> {
@@ -93,7 +96,7 @@ export class OidcClient extends IdentityProvider {
     form: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<ProviderResponse> {
-    const auth = clientAuthentication(this.opts.clientAuth, this.opts.clientId, this.opts.clientSecret);
+    const auth = this.auth;
     return this.http.send({ endpoint, method: 'POST', url, headers: auth.headers, form: { ...form, ...auth.form }, signal });
   }
 }

@@ -40,6 +40,8 @@ export function profileFromPeopleMe(body: unknown): Profile | null {
 export class WebexClient extends IdentityProvider {
   readonly description: ProviderDescription = { kind: 'webex', name: 'Webex' };
   private readonly now: () => number;
+  /** The same for every poll: encoded once. */
+  private readonly basicAuth: string;
 
   constructor(
     private readonly opts: WebexClientOptions,
@@ -47,6 +49,7 @@ export class WebexClient extends IdentityProvider {
   ) {
     super();
     this.now = opts.now ?? Date.now;
+    this.basicAuth = basicAuthorization(opts.clientId, opts.clientSecret);
   }
 
   async authorize(signal?: AbortSignal): Promise<DeviceAuthorization> {
@@ -70,7 +73,7 @@ export class WebexClient extends IdentityProvider {
       device_code: deviceCode,
       client_id: this.opts.clientId,
     };
-    const headers = { authorization: basicAuthorization(this.opts.clientId, this.opts.clientSecret) };
+    const headers = { authorization: this.basicAuth };
     return this.tokenRequest('token', '/device/token', form, headers, signal);
   }
 
