@@ -24,14 +24,18 @@ process.once('exit', () => {
   for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
 
-/** `node <script>` from the repo root with exactly `env` (plus PATH); `ipc` forks with a message channel. */
+/**
+ * `node <script>` from the repo root with exactly `env` (plus PATH, and the bench's own NODE_OPTIONS
+ * when it has some: a profiler's flags such as `--perf-basic-prof`); `ipc` forks with a message channel.
+ */
 export function startNode(
   name: string,
   script: string,
   env: Record<string, string>,
   opts: { nodeArgs?: string[]; ipc?: boolean } = {},
 ): Child {
-  const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env };
+  const nodeOptions = process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {};
+  const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...nodeOptions, ...env };
   const scriptPath = join(ROOT, script);
   const proc = opts.ipc
     ? fork(scriptPath, [], { cwd: ROOT, env: fullEnv, execArgv: opts.nodeArgs ?? [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
