@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DelayHistogram, PROM_CLIENT_UNREAD_SAMPLE_MS, replaceEventLoopDelayGauges } from './event-loop-delay';
 
@@ -62,6 +62,23 @@ describe('replaceEventLoopDelayGauges', () => {
     );
     // prom-client's setImmediate probe stays as it was.
     expect(text).toContain('t_nodejs_eventloop_lag_seconds');
+  });
+
+  it('combines processes as prom-client does: the least minimum, the greatest maximum, the average of the rest', async () => {
+    const processes = await Promise.all(
+      [100, 300].map(async (base) => {
+        const registry = registryWithDefaults();
+        const ms = 1e6;
+        const histogram = { ...fixedHistogram(20), min: base * ms, max: (base + 400) * ms, mean: (base + 30) * ms };
+        replaceEventLoopDelayGauges(registry, 't_', 100, histogram);
+        return registry.getMetricsAsJSON();
+      }),
+    );
+    const all = await AggregatorRegistry.aggregate(processes).getMetricsAsJSON();
+    const value = (s: string) => all.find((m) => m.name === `t_nodejs_eventloop_lag_${s}_seconds`)?.values[0]?.value;
+    expect(value('min')).toBe(0);
+    expect(value('max')).toBeCloseTo(0.6);
+    expect(value('mean')).toBeCloseTo(0.13);
   });
 
   it('leaves the gauges as they were when no sample was taken since the last collection', async () => {

@@ -18,15 +18,24 @@ export const PROM_CLIENT_UNREAD_SAMPLE_MS = 60_000;
 /** What is read of Node's event-loop delay histogram (`monitorEventLoopDelay`), in ns. */
 export type DelayHistogram = Pick<IntervalHistogram, 'count' | 'min' | 'max' | 'mean' | 'stddev' | 'percentile' | 'reset'>;
 
-/** Each statistic, and whether it is a delay (the sampling interval comes off) or a spread. */
-const STATS: ReadonlyArray<{ stat: string; help: string; read: (h: DelayHistogram) => number; delay: boolean }> = [
-  { stat: 'min', help: 'The minimum', read: (h) => h.min, delay: true },
-  { stat: 'max', help: 'The maximum', read: (h) => h.max, delay: true },
-  { stat: 'mean', help: 'The mean', read: (h) => h.mean, delay: true },
-  { stat: 'stddev', help: 'The standard deviation', read: (h) => h.stddev, delay: false },
-  { stat: 'p50', help: 'The median', read: (h) => h.percentile(50), delay: true },
-  { stat: 'p90', help: 'The 90th percentile', read: (h) => h.percentile(90), delay: true },
-  { stat: 'p99', help: 'The 99th percentile', read: (h) => h.percentile(99), delay: true },
+interface Stat {
+  stat: string;
+  help: string;
+  read: (h: DelayHistogram) => number;
+  /** A delay (the sampling interval comes off) rather than a spread. */
+  delay: boolean;
+  /** How `/metrics` combines the processes' readings: prom-client's own choice for each. */
+  aggregator: 'min' | 'max' | 'average';
+}
+
+const STATS: readonly Stat[] = [
+  { stat: 'min', help: 'The minimum', read: (h) => h.min, delay: true, aggregator: 'min' },
+  { stat: 'max', help: 'The maximum', read: (h) => h.max, delay: true, aggregator: 'max' },
+  { stat: 'mean', help: 'The mean', read: (h) => h.mean, delay: true, aggregator: 'average' },
+  { stat: 'stddev', help: 'The standard deviation', read: (h) => h.stddev, delay: false, aggregator: 'average' },
+  { stat: 'p50', help: 'The median', read: (h) => h.percentile(50), delay: true, aggregator: 'average' },
+  { stat: 'p90', help: 'The 90th percentile', read: (h) => h.percentile(90), delay: true, aggregator: 'average' },
+  { stat: 'p99', help: 'The 99th percentile', read: (h) => h.percentile(99), delay: true, aggregator: 'average' },
 ];
 
 /**
@@ -51,7 +60,7 @@ export function replaceEventLoopDelayGauges(
     STATS.forEach(({ read, delay }, i) => gauges[i].set(Math.max(0, read(histogram) - (delay ? intervalNs : 0)) / 1e9));
     histogram.reset();
   };
-  for (const { stat, help } of STATS) {
+  for (const { stat, help, aggregator } of STATS) {
     const name = `${prefix}nodejs_eventloop_lag_${stat}_seconds`;
     registry.removeSingleMetric(name);
     gauges.push(
@@ -59,6 +68,7 @@ export function replaceEventLoopDelayGauges(
         name,
         help: `${help} of the event loop delay in seconds, sampled every ${sampleMs} ms.`,
         registers: [registry],
+        aggregator,
         ...(gauges.length === 0 ? { collect } : {}),
       }),
     );
