@@ -20,18 +20,18 @@ function adapter(): RedisIoAdapter {
   return new RedisIoAdapter({} as INestApplicationContext, redis, redis, { channelKey: 'test', allowedOrigins: [] });
 }
 
-/** A socket that records what it emits; incoming messages are `receive`d. */
+/** A socket whose first `emit` resolves `emitted`; incoming messages are `receive`d. */
 function fakeSocket() {
   const emitter = new EventEmitter();
-  const emitted: unknown[][] = [];
+  const first = called();
   const socket = {
     on: (event: string, listener: (...args: unknown[]) => void) => emitter.on(event, listener),
-    emit: (...args: unknown[]) => emitted.push(args),
+    emit: first.fn,
     listenerCount: (event: string) => emitter.listenerCount(event),
   };
   return {
     socket: socket as unknown as Socket,
-    emitted,
+    emitted: first.args,
     receive: (event: string, ...args: unknown[]) => emitter.emit(event, ...args),
   };
 }
@@ -93,7 +93,7 @@ describe('RedisIoAdapter.bindMessageHandlers', () => {
     adapter().bindMessageHandlers(socket, [handler('ping', () => ({ event: 'pong', data: 42 }))], transform);
     const ack = vi.fn();
     receive('ping', {}, ack);
-    await vi.waitFor(() => expect(emitted).toEqual([['pong', 42]]));
+    expect(await emitted).toEqual(['pong', 42]);
     expect(ack).not.toHaveBeenCalled();
   });
 

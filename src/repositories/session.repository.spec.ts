@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SESSION_STATUSES, SessionRecord, WEBEX } from '../domain/session';
+import { sessionRecord } from '../testing/session-record';
 import { encodeSession, parseSession } from './session.repository';
 
 const time = fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 });
@@ -78,32 +79,14 @@ describe('the stored session value', () => {
 
   it('keeps a pending sign-in small: short names, nothing implied, no id', () => {
     const now = 1_796_108_624_774;
-    const pending: SessionRecord = {
-      id: 'AAAAAAAAAAAAAAAAAAAAAA',
-      kioskId: 'lobby-1',
-      provider: { kind: 'webex', name: 'Webex' },
-      status: 'pending',
-      stage: 'polling',
-      userCode: 'J4F5V79W',
-      verificationUri: 'https://kiosk.example.com/sim/verify',
-      verificationUriComplete: 'https://kiosk.example.com/sim/verify?userCode=J4F5V79W',
-      poll: { intervalS: 2, expiresAt: now + 300_000, lastPollAt: now, nextPollAt: now + 2_000, failures: 0 },
-      createdAt: now,
-      updatedAt: now,
-      profile: null,
-      error: null,
-      grantedAt: null,
-      accessIssuedAt: null,
-      accessExpiresAt: null,
-      refreshExpiresAt: null,
-    };
+    const pending = sessionRecord('AAAAAAAAAAAAAAAAAAAAAA', 'pending', now);
     const json = encodeSession({ record: pending, sealedDeviceCode: null, sealedTokens: null, sealedProfile: null });
     expect(JSON.parse(json)).toEqual({
       c: {
         k: 'lobby-1',
-        u: 'J4F5V79W',
-        v: 'https://kiosk.example.com/sim/verify',
-        vs: '?userCode=J4F5V79W',
+        u: 'ABCD2345',
+        v: 'https://example.test/verify',
+        vs: '?userCode=ABCD2345',
         c: now,
         o: { i: 2, x: now + 300_000, n: now + 2_000 },
       },
