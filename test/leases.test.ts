@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { LeaseRepository } from '../src/repositories/lease.repository';
+import { commandCalls } from './support/command-stats';
 import { startRedis, TestRedis } from './support/processes';
 
 /** The lease scripts against a real Redis: who holds which sign-in, and what a late or lost poller can do. */
@@ -85,7 +86,7 @@ describe('LeaseRepository', () => {
     expect(ok.every(Boolean)).toBe(true);
     // The first INFO shows in the second reading: one ZADD besides it, nothing else.
     expect(after.total - before.total).toBe(1 + 1);
-    expect(after.zadd - before.zadd).toBe(1);
+    expect(after.of('zadd') - before.of('zadd')).toBe(1);
     expect(await client.zscore('{t}:polls:owner:a', 's49')).toBe(String(T + 20_049));
   });
 
@@ -172,15 +173,3 @@ describe('LeaseRepository', () => {
     });
   });
 });
-
-/** Commands Redis has run so far, in all and `ZADD`s alone (`INFO commandstats`). */
-async function commandCalls(client: Redis): Promise<{ total: number; zadd: number }> {
-  const info = await client.info('commandstats');
-  let total = 0;
-  let zadd = 0;
-  for (const match of info.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)) {
-    total += Number(match[2]);
-    if (match[1] === 'zadd') zadd = Number(match[2]);
-  }
-  return { total, zadd };
-}

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { JobRepository, QUEUE_NAMES } from '../src/repositories/job.repository';
+import { commandCalls } from './support/command-stats';
 import { startRedis, TestRedis } from './support/processes';
 
 /** BullMQ queues per shard on one Redis: where jobs land, and the fleet-wide count of pending sign-ins. */
@@ -54,5 +55,25 @@ describe('JobRepository over several shards', () => {
     expect(await jobs.pendingSignIns()).toBe(4);
     await jobs.cancel(QUEUE_NAMES.poll, id(2, 1));
     await expect.poll(() => jobs.pendingSignIns(), { timeout: 3_000, interval: 200 }).toBe(3);
+  });
+
+  it("counts one shard's pending sign-ins as BullMQ does, with a single command", async () => {
+    const single = new JobRepository(client, new Shards('one', 1));
+    try {
+      const later = Date.now() + 60_000;
+      for (const n of [1, 2, 3]) await single.schedule(QUEUE_NAMES.poll, `pending-sign-in-${n}-xxxxxxxx`, later);
+      const bullmq = await single.queues[0].queue.getDelayedCount();
+      const before = await commandCalls(client);
+      const pending = await single.pendingSignIns();
+      const after = await commandCalls(client);
+      expect(bullmq).toBe(3);
+      expect(pending).toBe(bullmq);
+      // A sign-in's start asks this every time: one ZCARD (besides the first INFO), no script.
+      expect(after.total - before.total).toBe(1 + 1);
+      expect(after.of('zcard') - before.of('zcard')).toBe(1);
+      expect(after.of('evalsha') - before.of('evalsha')).toBe(0);
+    } finally {
+      await single.onApplicationShutdown();
+    }
   });
 });
