@@ -14,6 +14,7 @@ import { DemoRedis, startDemoRedis } from './demo/redis-server';
 import { RedisIoAdapter } from './gateways/redis-io.adapter';
 import { SessionGateway } from './gateways/session.gateway';
 import { CLIENT_DIR } from './http/client-pages';
+import { staticAssets } from './http/static-assets';
 import { publishApiDocuments } from './http/openapi/api-documents';
 import { applyHttpSecurity } from './http/security.setup';
 import { RedisFactory } from './repositories/redis.factory';
@@ -56,7 +57,7 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
     const sim = createWebexSimulator({ publicBaseUrl: `${config.http.publicUrl}/sim` });
     app.use('/sim', sim.app);
   }
-  if (existsSync(CLIENT_DIR)) app.useStaticAssets(CLIENT_DIR, { index: 'index.html', maxAge: 0 });
+  if (existsSync(CLIENT_DIR)) app.use(staticAssets(CLIENT_DIR));
   const sharded = config.redis.cluster !== null;
   const [pub, sub] = [
     redis.command('socket.io-pub'),
