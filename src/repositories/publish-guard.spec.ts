@@ -6,10 +6,11 @@ import { guardPublish } from './publish-guard';
 import { PushRepository } from './push.repository';
 import { sessionRecord } from '../testing/session-record';
 
-/** A client whose Redis is gone for good: every command it was given fails. */
+/** A client whose Redis is gone for good (it gave up connecting): every command fails at once. */
 async function redisThatIsGone(): Promise<Redis> {
   const redis = new Redis({ port: await freePort(), host: '127.0.0.1', retryStrategy: () => null, maxRetriesPerRequest: 0 });
   redis.on('error', () => undefined);
+  await new Promise((resolve) => redis.once('end', resolve));
   return redis;
 }
 
@@ -20,7 +21,11 @@ function collectUnhandled(): { reasons: unknown[]; stop: () => void } {
   return { reasons, stop: () => process.off('unhandledRejection', listener) };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+/**
+ * Node reports a rejection nobody handled once the microtasks of the turn that made it have run;
+ * the commands above fail at once (the client has ended), so one more turn of the event loop shows it.
+ */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('publishing while Redis is away', () => {
   let unhandled: ReturnType<typeof collectUnhandled>;
