@@ -42,12 +42,14 @@ describe('parseArgs', () => {
 
   it('takes switches', () => {
     const [w] = parseArgs(['--workload=fleet', '--no-floor', '--cpu-prof', '--seed', '7']).workloads;
-    expect(w).toMatchObject({ floor: false, cpuProf: true, seed: 7 });
+    expect(w).toMatchObject({ floor: false, cpuProf: true, seed: 7, serviceMemoryLimitMiB: null });
     expect(parseArgs(['--help']).help).toBe(true);
+    expect(parseArgs(['--service-memory-limit', '768']).workloads.map((x) => x.serviceMemoryLimitMiB)).toEqual([768, 768]);
   });
 
   it('refuses bad input with a clear message', () => {
     expect(() => parseArgs(['--workload', 'storm'])).toThrow(/fleet, surge or all/);
+    expect(() => parseArgs(['--service-memory-limit', '64'])).toThrow(/--service-memory-limit must be at least 128/);
     expect(() => parseArgs(['--kiosks', '-5'])).toThrow(ArgsError);
     expect(() => parseArgs(['--kiosks', '1.5'])).toThrow(/whole number/);
     expect(() => parseArgs(['--kiosks'])).toThrow(/needs a value/);

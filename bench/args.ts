@@ -39,6 +39,11 @@ export interface WorkloadOptions {
   redis: RedisMode;
   /** REDIS_SHARDS of the service (cluster only; 1 with a single redis-server). */
   shards: number;
+  /**
+   * Each service process runs in a memory cgroup of this many MiB (as in a container with a memory
+   * limit, from which Node sizes its heap); null: no limit.
+   */
+  serviceMemoryLimitMiB: number | null;
 }
 
 export interface BenchArgs {
@@ -63,6 +68,8 @@ export const USAGE = `usage: npm run bench -- [options]     (or: node dist/bench
   --cpu-prof                   run service processes under node --cpu-prof (slows them; not for recorded figures)
   --redis single|cluster       one redis-server, or a Redis Cluster of 3 primaries (default: single)
   --shards N                   REDIS_SHARDS of the service, 1-${MAX_SHARDS}; only with --redis cluster (default 1)
+  --service-memory-limit MIB   run each service process in a memory cgroup of MIB MiB, like a container's
+                               limit (Node sizes its heap from it); needs root and a cgroup memory controller
   --help
 `;
 
@@ -85,6 +92,7 @@ interface Overrides {
   cpuProf?: boolean;
   redis?: RedisMode;
   shards?: number;
+  serviceMemoryLimitMiB?: number;
 }
 
 /** The standard workloads of issue 7, with any overrides applied. */
@@ -115,6 +123,7 @@ export function workloadDefaults(name: WorkloadName, o: Overrides = {}): Workloa
     cpuProf: o.cpuProf ?? false,
     redis: o.redis ?? 'single',
     shards: o.shards ?? 1,
+    serviceMemoryLimitMiB: o.serviceMemoryLimitMiB ?? null,
   };
 }
 
@@ -154,6 +163,7 @@ const VALUE_FLAGS = new Set([
   '--seed',
   '--redis',
   '--shards',
+  '--service-memory-limit',
 ]);
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -223,6 +233,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--shards':
         o.shards = positiveInt(flag, v);
         if (o.shards > MAX_SHARDS) throw new ArgsError(`--shards must be at most ${MAX_SHARDS}`);
+        break;
+      case '--service-memory-limit':
+        // Below ~128 MiB the service does not start; a limit is for measuring, not for starving it.
+        o.serviceMemoryLimitMiB = positiveInt(flag, v, 128);
         break;
       case '--help':
       case '-h':

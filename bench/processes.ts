@@ -1,5 +1,5 @@
 import { ChildProcess, fork, spawn } from 'node:child_process';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 
 /** The repository root, from dist/bench/*.js or bench/*.ts alike. */
 export const ROOT = basename(dirname(__dirname)) === 'dist' ? join(__dirname, '..', '..') : join(__dirname, '..');
@@ -25,25 +25,31 @@ process.once('exit', () => {
 });
 
 /**
- * `node <script>` from the repo root with exactly `env` (plus PATH, and the bench's own NODE_OPTIONS
+ * `node <script>` (a path from the repo root, or absolute) with exactly `env` (plus PATH, and the bench's own NODE_OPTIONS
  * when it has some: a profiler's flags such as `--perf-basic-prof`); `ipc` forks with a message channel.
  */
 export function startNode(
   name: string,
   script: string,
   env: Record<string, string>,
-  opts: { nodeArgs?: string[]; ipc?: boolean } = {},
+  opts: { nodeArgs?: string[]; ipc?: boolean; cgroupProcs?: string } = {},
 ): Child {
   const nodeOptions = process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {};
   const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...nodeOptions, ...env };
-  const scriptPath = join(ROOT, script);
+  const scriptPath = isAbsolute(script) ? script : join(ROOT, script);
+  const args = [...(opts.nodeArgs ?? []), scriptPath];
+  if (opts.ipc && opts.cgroupProcs) throw new Error(`${name}: a cgroup is for processes started without IPC`);
   const proc = opts.ipc
     ? fork(scriptPath, [], { cwd: ROOT, env: fullEnv, execArgv: opts.nodeArgs ?? [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-    : spawn(process.execPath, [...(opts.nodeArgs ?? []), scriptPath], {
-        cwd: ROOT,
-        env: fullEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+    : opts.cgroupProcs
+      ? // The shell moves itself into the cgroup, then becomes node (same pid): Node reads the
+        // limit as it starts, before V8 sizes its heap.
+        spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', opts.cgroupProcs, process.execPath, ...args], {
+          cwd: ROOT,
+          env: fullEnv,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new Error(`${name} did not start`);
   running.add(proc);
   let output = '';

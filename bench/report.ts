@@ -296,9 +296,11 @@ export function reportTable(r: WorkloadResult): string {
   ];
   const roles = w.workers > 0 ? `${w.workers} ROLE=worker + 1 ROLE=api` : 'one ROLE=all process';
   const cluster = s.redis.primaries ? `, Redis Cluster of ${s.redis.primaries.length} primaries, ${fmt(w.shards)} shards` : '';
+  // Older result files have no such option.
+  const limit = w.serviceMemoryLimitMiB ? `, ${fmt(w.serviceMemoryLimitMiB)} MiB memory limit per service process` : '';
   const title =
     `${r.workload}: ${fmt(w.kiosks)} kiosks, ${fmt(w.signing)} signing in at once (${w.arrivals}), interval ${w.intervalS} s, ` +
-    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}${cluster}`;
+    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}${limit}${cluster}`;
   const warnings: string[] = [
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
   ];

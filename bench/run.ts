@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { freePort } from '../src/demo/redis-server';
 import { analyzePhase, type PhaseAnalysis } from './analysis';
 import { ArgsError, parseArgs, USAGE, type WorkloadOptions } from './args';
+import { CgroupError, createMemoryCgroup, type MemoryCgroup } from './cgroup';
 import { FloorBackend, ServiceBackend } from './backends';
 import { phaseDeadlineMs, runPhase, type PhaseHooks, type PhaseState } from './driver';
 import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc';
@@ -54,6 +55,13 @@ class SetupError extends Error {
 interface Services {
   url: string;
   children: Child[];
+  /** With `--service-memory-limit`: each service process's memory cgroup. */
+  cgroups: MemoryCgroup[];
+}
+
+async function stopServices(services: Services, timeoutMs: number): Promise<void> {
+  await Promise.all(services.children.map((c) => c.stop(timeoutMs)));
+  for (const cgroup of services.cgroups) cgroup.remove();
 }
 
 function log(text: string): void {
@@ -95,11 +103,39 @@ async function startServices(w: WorkloadOptions, redisEnv: Record<string, string
           ...Array.from({ length: w.workers }, (_, i) => ({ name: `worker${i + 1}`, role: 'worker' })),
         ]
       : [{ name: 'service', role: 'all' }];
-  const children = plan.map((p) =>
-    startNode(p.name, 'dist/src/main.js', { ...common, ROLE: p.role }, { nodeArgs: nodeArgs(p.name) }),
+  const cgroups = memoryCgroups(
+    plan.map((p) => p.name),
+    w.serviceMemoryLimitMiB,
   );
-  await Promise.all(children.map((c) => c.waitFor('is running.', 60_000)));
-  return { url, children };
+  const children = plan.map((p, i) =>
+    startNode(
+      p.name,
+      'dist/src/main.js',
+      { ...common, ROLE: p.role },
+      { nodeArgs: nodeArgs(p.name), cgroupProcs: cgroups[i]?.procsFile },
+    ),
+  );
+  const services = { url, children, cgroups };
+  try {
+    await Promise.all(children.map((c) => c.waitFor('is running.', 60_000)));
+  } catch (err) {
+    await stopServices(services, 5_000);
+    throw err;
+  }
+  return services;
+}
+
+/** One memory cgroup per service process, or none without a limit; all or nothing. */
+function memoryCgroups(names: string[], limitMiB: number | null): MemoryCgroup[] {
+  if (limitMiB === null) return [];
+  const made: MemoryCgroup[] = [];
+  try {
+    for (const name of names) made.push(createMemoryCgroup(`kiosk-bench-${process.pid}-${name}`, limitMiB * 2 ** 20));
+  } catch (err) {
+    for (const cgroup of made) cgroup.remove();
+    throw err instanceof CgroupError ? new SetupError(err.message) : err;
+  }
+  return made;
 }
 
 function cpuOf(pids: number[]): number | null {
@@ -363,7 +399,7 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     services = await startServices(w, redis.serviceEnv, simUrl);
     const { result: service, durations } = await runServicePhase(w, redis, sim, simChild, services);
     log(`[${w.name}] service phase done; stopping the service${w.cpuProf ? ' (writing CPU profiles)' : ''}…`);
-    await Promise.all(services.children.map((c) => c.stop(30_000)));
+    await stopServices(services, 30_000);
     services = null;
     const floor = w.floor ? await runFloorPhase(w, sim, simUrl, 'fetch') : null;
     const floorUndici = w.floor ? await runFloorPhase(w, sim, simUrl, 'undici') : null;
@@ -391,7 +427,7 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     };
   } finally {
     progress.end();
-    if (services) await Promise.all(services.children.map((c) => c.stop(10_000)));
+    if (services) await stopServices(services, 10_000);
     await simChild.stop(5_000);
     redis.stop();
   }
