@@ -239,7 +239,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     it('sizes pods from the README capacity plan: an API pod holds 10,000 sockets, a worker a core', () => {
       const api = deploymentSpec(objects, 'kiosk-signin-api').template.spec.containers[0].resources!;
       const worker = deploymentSpec(objects, 'kiosk-signin-worker').template.spec.containers[0].resources!;
-      // ≈18 KiB per socket ⇒ ≈350 MiB at 10,000; requests hold that, limits leave headroom.
+      // ≈12 KiB per socket over a ≈130 MiB base ⇒ ≈250 MiB at 10,000, ≈310 MiB at the peak under the
+      // 768 MiB limit (README, "Capacity plan"); requests hold that, limits leave headroom.
       expect(bytes(api.requests!.memory)).toBeGreaterThanOrEqual(350 * 1024 ** 2);
       expect(bytes(api.limits!.memory)).toBeGreaterThan(bytes(api.requests!.memory));
       // ≈550–650 polls/s per worker core.
