@@ -25,8 +25,9 @@ process.once('exit', () => {
 });
 
 /**
- * `node <script>` (a path from the repo root, or absolute) with exactly `env` (plus PATH, and the bench's own NODE_OPTIONS
- * when it has some: a profiler's flags such as `--perf-basic-prof`); `ipc` forks with a message channel.
+ * `node <script>` (a path from the repo root, or absolute) with exactly `env` (plus PATH, and the
+ * bench's own NODE_OPTIONS when it has some: a profiler's flags such as `--perf-basic-prof`); `ipc`
+ * forks with a message channel; `cgroupProcs` starts it inside that cgroup (`bench/cgroup.ts`).
  */
 export function startNode(
   name: string,
