@@ -96,7 +96,7 @@ export class OidcClient extends IdentityProvider {
     form: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<ProviderResponse> {
-    const auth = this.auth;
-    return this.http.send({ endpoint, method: 'POST', url, headers: auth.headers, form: { ...form, ...auth.form }, signal });
+    const { headers, form: authForm } = this.auth;
+    return this.http.send({ endpoint, method: 'POST', url, headers, form: { ...form, ...authForm }, signal });
   }
 }
