@@ -11,7 +11,7 @@ import { RedisFactory } from '../repositories/redis.factory';
 import { PauseService } from '../services/pause.service';
 import { HeldSignIn, PollService } from '../services/poll.service';
 import { SessionStore } from '../services/session.store';
-import { PollScheduler } from './poll.scheduler';
+import { POLL_SLOT_MS, PollScheduler } from './poll.scheduler';
 
 /**
  * The scheduler's timing on a fake clock (vitest's fake timers drive both `Date.now()` and the
@@ -204,6 +204,19 @@ describe('PollScheduler on a fake clock', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     // A full bucket (one second's worth, 2 polls), then one every 500 ms.
     expect(polls.steps.map((s) => s.at)).toEqual([2_000, 2_000, 2_500, 3_000, 3_500]);
+  });
+
+  it('polls sign-ins due within one slot together, at the end of the slot, none sooner', async () => {
+    const dueAt = { a: 2_001, b: 2_007, c: 2_019, d: 2_020, e: 2_021 };
+    for (const [id, at] of Object.entries(dueAt)) {
+      leases.due.set(id, T0 + at);
+      polls.script(id, done);
+    }
+    await start().onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const at = Object.fromEntries(polls.steps.map((s) => [s.id, s.at]));
+    expect(at).toEqual({ a: 2_020, b: 2_020, c: 2_020, d: 2_020, e: 2_040 });
+    expect(POLL_SLOT_MS).toBe(20);
   });
 
   it('renews the lease before a poll it would not cover, and again when that renewal answered too late', async () => {
