@@ -3,8 +3,8 @@
  * due in one slot fires from one timer, in one turn of the event loop. Nothing fires before its
  * time; each fires at most `slotMs` after it.
  *
- * Why: a poller holds thousands of sign-ins, each polled on its own timer. Spread out, every poll
- * wakes the process on its own and runs its code cold (see bench/README.md, "December, fourth": a
+ * Why: a poller holds thousands of sign-ins, each with its own next poll time. With a timer each,
+ * spread out, every poll wakes the process on its own and runs its code cold (see bench/README.md, "December, fourth": a
  * provider request costs about 250 µs of CPU alone, 130–160 µs when a few go out together). On a
  * grid the polls that fall due within a slot share one wake-up.
  */
