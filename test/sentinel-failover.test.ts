@@ -105,7 +105,6 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
 
     const decide = (i: number) =>
       decision(i) === 'authorized' ? sim.control.approve(sessions[i].userCode) : sim.control.deny(sessions[i].userCode);
-    const primaryPort = topology.primary.port;
     let killedAt = 0;
     const deciding = (async () => {
       for (let i = 0; i < DECIDED_AROUND_KILL; i++) {
@@ -137,7 +136,6 @@ describe('Redis Sentinel: the primary is killed while sign-ins are pending', () 
     // The service found the new master through a sentinel that knew; the one this asks first may
     // learn of the failover from its leader a moment later (the sentinels' hello messages, every 2 s).
     await expect.poll(() => topology.masterPort(), { timeout: 10_000, interval: 100 }).toBe(topology.replica.port);
-    expect(await topology.masterPort()).not.toBe(primaryPort);
     // The subscriber connections moved too: the pollers' control channel, Socket.IO's adapter.
     const master = new Redis({ port: topology.replica.port, host: '127.0.0.1', password: REDIS_PASSWORD });
     try {

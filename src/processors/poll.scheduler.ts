@@ -47,7 +47,7 @@ const RENEW_BATCH_MAX = 500;
  * (bench/README.md, "December, fourth"). Never sooner than its time; at most this much later
  * (RFC 8628 sets a minimum interval, not an exact one).
  */
-export const POLL_SLOT_MS = 20;
+const POLL_SLOT_MS = 20;
 
 interface Held extends HeldSignIn {
   /** This poller's lease in Redis, as last confirmed: no poll starts that could outlive it. */
@@ -241,9 +241,8 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async runStep(h: Held): Promise<void> {
+    // \`TimerSlots\` fires no sooner than \`h.nextAt\` by this clock (it waits out an early libuv timer).
     const now = this.clock.now();
-    // libuv may fire a timer a little before Date.now() reaches it.
-    if (now < h.nextAt) return this.wake(h, h.nextAt);
     // Storing an answer already in hand calls no provider: no pause, rate or lease applies to it.
     const calls = h.unsaved === null;
     if (calls && this.pausedUntil > now) return this.wake(h, this.pausedUntil);

@@ -35,11 +35,6 @@ export class TimerSlots<T> {
     this.slotOf.set(item, slot);
   }
 
-  /** Whether `item` is waiting to fire. */
-  has(item: T): boolean {
-    return this.slotOf.has(item);
-  }
-
   /** Forgets `item`'s time, if it had one. */
   clear(item: T): void {
     const slot = this.slotOf.get(item);
