@@ -32,6 +32,11 @@ export class KioskSessionService {
     this.enrollmentRequired = config.security.kioskEnrollment === 'required';
   }
 
+  /** Whether a session is its kiosk's alone (`KIOSK_ENROLLMENT=required`), so that others are told it does not exist. */
+  get ownedByKiosks(): boolean {
+    return this.enrollmentRequired;
+  }
+
   async create(body: unknown, caller: Caller): Promise<SessionView> {
     const input = createSessionSchema.safeParse(body ?? {});
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
