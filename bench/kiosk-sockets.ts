@@ -1,11 +1,6 @@
 import { io, Socket } from 'socket.io-client';
+import type { UpdateListener, ViewLike } from './kiosks';
 import { Limiter } from './limiter';
-
-/** The parts of a SessionView the bench reads from pushes and acks. */
-export interface ViewLike {
-  id: string;
-  status: string;
-}
 
 function toView(v: unknown): ViewLike | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -13,15 +8,13 @@ function toView(v: unknown): ViewLike | null {
   return typeof o.id === 'string' && typeof o.status === 'string' ? { id: o.id, status: o.status } : null;
 }
 
-export type UpdateListener = (view: ViewLike, receivedAt: number) => void;
-
 /**
- * The fleet: one real Socket.IO connection per kiosk (websocket transport, as the kiosk page
- * uses), each with its own TCP connection. A kiosk that reconnects watches its session again,
- * as the contract asks.
+ * Kiosks of one process: one real Socket.IO connection per kiosk (websocket transport, as the
+ * kiosk page uses), each with its own TCP connection. A kiosk that reconnects watches its session
+ * again, as the contract asks. Kiosks keep the fleet's numbers (`from` … in `connect`).
  */
-export class KioskFleet {
-  private readonly sockets: Socket[] = [];
+export class KioskSockets {
+  private readonly sockets = new Map<number, Socket>();
   private readonly watching = new Map<number, string>();
   reconnects = 0;
   disconnects = 0;
@@ -33,23 +26,19 @@ export class KioskFleet {
 
   get connected(): number {
     let n = 0;
-    for (const s of this.sockets) if (s.connected) n++;
+    for (const s of this.sockets.values()) if (s.connected) n++;
     return n;
   }
 
-  get size(): number {
-    return this.sockets.length;
-  }
-
-  /** Opens `count` connections, `concurrency` handshakes at a time; rejects if any fails. */
-  async connect(count: number, concurrency: number, onEach: (done: number) => void): Promise<void> {
+  /** Opens kiosks `from` … `from + count − 1`, `concurrency` handshakes at a time; rejects if any fails. */
+  async connect(from: number, count: number, concurrency: number, onEach: (kiosk: number) => void): Promise<void> {
     const limiter = new Limiter(concurrency);
-    let done = 0;
     await Promise.all(
-      Array.from({ length: count }, (_, index) =>
+      Array.from({ length: count }, (_, i) =>
         limiter.run(async () => {
-          this.sockets[index] = await this.open(index);
-          onEach(++done);
+          const kiosk = from + i;
+          this.sockets.set(kiosk, await this.open(kiosk));
+          onEach(kiosk);
         }),
       ),
     );
@@ -57,8 +46,10 @@ export class KioskFleet {
 
   /** `session:watch` with its acknowledgement; the ack's status, or throws. */
   async watch(kiosk: number, id: string): Promise<string> {
+    const socket = this.sockets.get(kiosk);
+    if (!socket) throw new Error(`kiosk ${kiosk} is not connected here`);
     this.watching.set(kiosk, id);
-    const ack: unknown = await this.sockets[kiosk].timeout(30_000).emitWithAck('session:watch', { id });
+    const ack: unknown = await socket.timeout(30_000).emitWithAck('session:watch', { id });
     const o = (typeof ack === 'object' && ack !== null ? ack : {}) as Record<string, unknown>;
     const view = o.ok === true ? toView(o.session) : null;
     if (!view) throw new Error(`session:watch refused: ${JSON.stringify(ack)}`);
@@ -67,12 +58,12 @@ export class KioskFleet {
 
   unwatch(kiosk: number, id: string): void {
     if (this.watching.get(kiosk) === id) this.watching.delete(kiosk);
-    this.sockets[kiosk]?.emit('session:unwatch', { id });
+    this.sockets.get(kiosk)?.emit('session:unwatch', { id });
   }
 
   closeAll(): void {
-    for (const s of this.sockets) s?.close();
-    this.sockets.length = 0;
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
   }
 
   private open(index: number): Promise<Socket> {

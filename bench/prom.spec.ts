@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleValue, serviceMetrics, sumOver } from './prom';
+import { bucketQuantileMs, sampleValue, serviceMetrics, sumOver } from './prom';
 
 const BEFORE = [
   '# HELP kiosk_upstream_request_duration_seconds Duration',
@@ -7,6 +7,12 @@ const BEFORE = [
   'kiosk_upstream_request_duration_seconds_count{endpoint="token",status="428"} 100',
   'kiosk_poll_lateness_seconds_sum 2',
   'kiosk_poll_lateness_seconds_count 100',
+  'kiosk_push_latency_seconds_bucket{le="0.005"} 40',
+  'kiosk_push_latency_seconds_bucket{le="0.01"} 50',
+  'kiosk_push_latency_seconds_bucket{le="0.1"} 50',
+  'kiosk_push_latency_seconds_bucket{le="+Inf"} 50',
+  'kiosk_push_latency_seconds_sum 0.2',
+  'kiosk_push_latency_seconds_count 50',
 ].join('\n');
 
 const AFTER = [
@@ -23,6 +29,13 @@ const AFTER = [
   'kiosk_upstream_request_duration_seconds_count{endpoint="people",status="200"} 50',
   'kiosk_poll_lateness_seconds_sum 32',
   'kiosk_poll_lateness_seconds_count 300',
+  // The phase adds 150 pushes: 100 within 5 ms, 48 more within 10 ms, 2 between 10 and 100 ms.
+  'kiosk_push_latency_seconds_bucket{le="0.005"} 140',
+  'kiosk_push_latency_seconds_bucket{le="0.01"} 198',
+  'kiosk_push_latency_seconds_bucket{le="0.1"} 200',
+  'kiosk_push_latency_seconds_bucket{le="+Inf"} 200',
+  'kiosk_push_latency_seconds_sum 1.1',
+  'kiosk_push_latency_seconds_count 200',
 ].join('\n');
 
 describe('Prometheus text', () => {
@@ -42,5 +55,18 @@ describe('Prometheus text', () => {
     expect(m.tokenRequests).toBe(200);
     expect(m.tokenRequestMeanMs).toBeCloseTo(25); // (6 − 1) s over 200 requests
     expect(m.pollLatenessMeanMs).toBeCloseTo(150); // (32 − 2) s over 200 polls
+    expect(m.pushSent.count).toBe(150);
+    expect(m.pushSent.meanMs).toBeCloseTo(6); // (1.1 − 0.2) s over 150 pushes
+    expect(m.pushSent.p99AtMostMs).toBe(100); // the 149th of 150 lies in the 10-100 ms bucket
+  });
+
+  it('places a quantile in its bucket, or nowhere when nothing was observed or it lies past the last bound', () => {
+    const name = 'kiosk_push_latency_seconds';
+    expect(bucketQuantileMs(AFTER, BEFORE, name, 0.5)).toBe(5); // 100 of 150 within 5 ms
+    expect(bucketQuantileMs(AFTER, BEFORE, name, 0.9)).toBe(10);
+    expect(bucketQuantileMs(BEFORE, BEFORE, name, 0.99)).toBeNull();
+    const slow = ['x_bucket{le="0.1"} 1', 'x_bucket{le="+Inf"} 10'].join('\n');
+    expect(bucketQuantileMs(slow, null, 'x', 0.99)).toBeNull();
+    expect(bucketQuantileMs(slow, null, 'x', 0.1)).toBe(100);
   });
 });

@@ -1,5 +1,6 @@
 import type { PhaseAnalysis } from './analysis';
 import type { WorkloadOptions } from './args';
+import type { LoopDelayMs } from './loop-delay';
 import type { ServiceMetrics } from './prom';
 import type { PrimaryCost } from './redis-cost';
 import type { SimStatsLike } from './sim-client';
@@ -34,10 +35,16 @@ export interface ServiceResult {
   redis: RedisCost;
   simulator: ProcessCost;
   /** The load generator itself (10,000 Socket.IO clients live here), during the phase. */
-  bench: { cpuS: number; peakRssBytes: number };
+  bench: {
+    cpuS: number;
+    peakRssBytes: number;
+    loopDelayMs: LoopDelayMs;
+    /** The kiosk processes (`KioskFleet`): their CPU in the phase, peak RSS summed, worst loop delay. */
+    kiosks: { processes: number; cpuS: number | null; peakRssBytes: number; loopDelayMs: LoopDelayMs };
+  };
   /** RSS of each service process right after the kiosks connected (before any sign-in). */
   connect: { kiosks: number; seconds: number; serviceCpuS: number | null; rssAfterConnectBytes: Array<number | null> };
-  kiosks: { reconnects: number; disconnects: number };
+  kiosks: { connected: number; reconnects: number; disconnects: number };
   analysis: Analysis;
   sim: SimCounters;
   /** From the API (or ROLE=all) process's own /metrics, over the phase. */
@@ -67,6 +74,8 @@ export interface FloorResult {
   analysis: Analysis;
   sim: SimCounters;
   cost: { polls: number; cpuS: number | null; cpuSPer1000Polls: number | null };
+  /** The bench process's own event-loop delay during this floor's phase. */
+  benchLoopDelayMs: LoopDelayMs;
   timedOut: boolean;
 }
 
@@ -143,6 +152,8 @@ function early(a: Analysis, sim: SimCounters): string {
   return `${fmt(a.polls.earlyGaps)} / ${fmt(a.polls.flaggedEarly)} / ${fmt(sim.earlyPolls)}`;
 }
 
+const loopDelayCell = (d: LoopDelayMs): string => `${fmt(d.p50)} / ${fmt(d.p99)} / ${fmt(d.max)}`;
+
 const percent = (share: number | null): string => (share === null ? '—' : `${fmt(share * 100)}%`);
 
 /** "0.11 / 0.10 / 0.12 ms, commands 34% / 33% / 33%, keys …": how evenly the primaries share the work. */
@@ -215,6 +226,23 @@ export function reportTable(r: WorkloadResult): string {
       ...both((f) => `${fmtSpread(f.analysis.pushLatencyMs)} (no push)`),
     ],
     [
+      '  of which the service’s (token → push sent), ms',
+      s.serviceMetrics?.pushSent.count
+        ? `mean ${fmt(s.serviceMetrics.pushSent.meanMs, 1)}, p99 ${s.serviceMetrics.pushSent.p99AtMostMs === null ? 'past the last bucket' : `≤ ${fmt(s.serviceMetrics.pushSent.p99AtMostMs)}`} (its own histogram)`
+        : '—',
+      ...same('—'),
+    ],
+    [
+      '  the bench’s own event-loop delay, ms: p50/p99/max',
+      loopDelayCell(s.bench.loopDelayMs),
+      ...both((f) => loopDelayCell(f.benchLoopDelayMs)),
+    ],
+    [
+      '  the kiosk processes’ event-loop delay (worst), ms',
+      `${loopDelayCell(s.bench.kiosks.loopDelayMs)} (${s.bench.kiosks.processes === 1 ? 'one process' : `${fmt(s.bench.kiosks.processes)} processes`})`,
+      ...same('—'),
+    ],
+    [
       'CPU s per 1,000 polls',
       `${fmt(s.cost.serviceCpuSPer1000Polls, 3)} service + ${fmt(s.cost.redisCpuSPer1000Polls, 3)} redis`,
       ...both((f) => fmt(f.cost.cpuSPer1000Polls, 3)),
@@ -234,10 +262,14 @@ export function reportTable(r: WorkloadResult): string {
     ],
     [
       'CPU s in phase',
-      `${fmt(s.cost.serviceCpuS, 1)} service, ${fmt(s.cost.redisCpuS, 1)} redis (simulator ${fmt(s.simulator.cpuS, 1)}, bench ${fmt(s.bench.cpuS, 1)})`,
+      `${fmt(s.cost.serviceCpuS, 1)} service, ${fmt(s.cost.redisCpuS, 1)} redis (simulator ${fmt(s.simulator.cpuS, 1)}, bench ${fmt(s.bench.cpuS, 1)} + kiosks ${fmt(s.bench.kiosks.cpuS, 1)})`,
       ...both((f) => fmt(f.cost.cpuS, 1)),
     ],
-    ['peak RSS', `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}`, ...both((f) => `floor ${fmtBytes(f.process.peakRssBytes)}`)],
+    [
+      'peak RSS',
+      `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}, kiosks ${fmtBytes(s.bench.kiosks.peakRssBytes)}`,
+      ...both((f) => `floor ${fmtBytes(f.process.peakRssBytes)}`),
+    ],
     [
       'Redis memory per pending session',
       `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending)`,
@@ -254,7 +286,7 @@ export function reportTable(r: WorkloadResult): string {
     ],
     ...(s.redis.primaries ? [['redis CPU per poll across primaries', primariesCell(s.redis.primaries), ...same('none')]] : []),
     [
-      'service event-loop delay, ms: mean/p99/max',
+      'service event-loop delay (last ≤ 5 s), ms: mean/p99/max',
       s.serviceMetrics
         ? `${fmt(s.serviceMetrics.eventLoopLagMs.mean)} / ${fmt(s.serviceMetrics.eventLoopLagMs.p99)} / ${fmt(s.serviceMetrics.eventLoopLagMs.max)}`
         : '—',

@@ -13,6 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/demo/redis-server';
 import { analyzePhase, type PhaseAnalysis } from './analysis';
+import { watchLoopDelay } from './loop-delay';
 import { ArgsError, parseArgs, USAGE, type WorkloadOptions } from './args';
 import { CgroupError, createMemoryCgroup, type MemoryCgroup } from './cgroup';
 import { FloorBackend, ServiceBackend } from './backends';
@@ -237,7 +238,7 @@ async function runServicePhase(
   const connectStart = Date.now();
   await backend.fleet.connect(w.kiosks, CONNECT_CONCURRENCY, (n) => progress.update(n, ''));
   const connect = {
-    kiosks: backend.fleet.connected,
+    kiosks: (await backend.fleet.counts()).connected,
     seconds: (Date.now() - connectStart) / 1000,
     serviceCpuS: diff(cpuOf(pids), connectCpu0),
     rssAfterConnectBytes: services.children.map((c) => readRss(c.pid)),
@@ -259,6 +260,8 @@ async function runServicePhase(
   const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
   const simCpu0 = readCpuSeconds(simChild.pid);
   const benchCpu0 = process.cpuUsage();
+  const kioskPids = backend.fleet.pids;
+  const kioskCpu0 = cpuOf(kioskPids);
   const redisProbe = await RedisPhaseProbe.start(redis);
   let memPending = 0;
   const hooks = phaseHooks('service', w, sim, {
@@ -267,7 +270,11 @@ async function runServicePhase(
       memPending = pending;
     },
   });
+  const benchLoop = watchLoopDelay();
+  backend.fleet.startLoopDelay();
   const run = await runPhase(w, backend, sim, hooks);
+  const benchLoopDelayMs = benchLoop.stop();
+  const kiosksLoopDelayMs = await backend.fleet.stopLoopDelay();
   progress.end();
   await new Promise((r) => setTimeout(r, 500)); // let the last answers land before reading the counters
   const metrics1 = await metrics();
@@ -275,6 +282,7 @@ async function runServicePhase(
   const redisReadings = await redisProbe.finish();
   const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
   const benchCpu = process.cpuUsage(benchCpu0);
+  const kiosksCpuS = diff(cpuOf(kioskPids), kioskCpu0);
   const stats1 = await sim.stats();
   const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
   const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
@@ -306,9 +314,19 @@ async function runServicePhase(
             primaries: redisCost.primaries,
           },
     simulator: { name: 'simulator', pid: simChild.pid, cpuS: simCpuS, peakRssBytes: readPeakRss(simChild.pid) },
-    bench: { cpuS: (benchCpu.user + benchCpu.system) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024 },
+    bench: {
+      cpuS: (benchCpu.user + benchCpu.system) / 1e6,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      loopDelayMs: benchLoopDelayMs,
+      kiosks: {
+        processes: kioskPids.length,
+        cpuS: kiosksCpuS,
+        peakRssBytes: kioskPids.reduce((sum, pid) => sum + (readPeakRss(pid) ?? 0), 0),
+        loopDelayMs: kiosksLoopDelayMs,
+      },
+    },
     connect,
-    kiosks: { reconnects: backend.fleet.reconnects, disconnects: backend.fleet.disconnects },
+    kiosks: await backend.fleet.counts(),
     analysis: strip(analysis),
     sim: simCounters,
     serviceMetrics: metrics1 === null ? null : serviceMetrics(metrics1, metrics0),
@@ -329,7 +347,7 @@ async function runServicePhase(
     },
     timedOut: run.timedOut,
   };
-  backend.fleet.closeAll();
+  await backend.fleet.closeAll();
   return { result, durations: analysis.signInDurationsMs };
 }
 
@@ -346,7 +364,9 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
     await backend.ready(30_000);
     const stats0 = await sim.stats();
     const cpu0 = readCpuSeconds(child.pid);
+    const benchLoop = watchLoopDelay();
     const run = await runPhase(w, backend, sim, phaseHooks(`floor (${http})`, w, sim));
+    const benchLoopDelayMs = benchLoop.stop();
     progress.end();
     await new Promise((r) => setTimeout(r, 500));
     const cpuS = diff(readCpuSeconds(child.pid), cpu0);
@@ -360,6 +380,7 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
       analysis: strip(analysis),
       sim: simCounters,
       cost: { polls: simCounters.polls, cpuS, cpuSPer1000Polls: perThousand(cpuS, simCounters.polls) },
+      benchLoopDelayMs,
       timedOut: run.timedOut,
     };
   } finally {
