@@ -34,7 +34,7 @@ export interface ServiceResult {
   processes: ProcessCost[];
   redis: RedisCost;
   simulator: ProcessCost;
-  /** The load generator itself (10,000 Socket.IO clients live here), during the phase. */
+  /** The load generator during the phase: its main process (sign-ins, decisions, records) and its kiosk processes. */
   bench: {
     cpuS: number;
     peakRssBytes: number;
