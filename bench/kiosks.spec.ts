@@ -66,6 +66,14 @@ describe('the bench’s kiosk fleet, spread over processes', () => {
     expect(Object.keys(delay).sort()).toEqual(['max', 'p50', 'p99']);
   });
 
+  it('starts no kiosk process for no kiosks', async () => {
+    service = await fakeService();
+    fleet = new KioskFleet(service.url, () => undefined, 2);
+    await fleet.connect(0, 4, () => undefined);
+    expect(fleet.pids).toEqual([]);
+    expect(await fleet.counts()).toEqual({ connected: 0, reconnects: 0, disconnects: 0 });
+  });
+
   it('refuses a kiosk no process holds', async () => {
     service = await fakeService();
     fleet = new KioskFleet(service.url, () => undefined, 2);

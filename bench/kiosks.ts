@@ -46,8 +46,10 @@ export class KioskFleet {
 
   /** Starts the kiosk processes and opens `count` kiosks, `concurrency` handshakes at a time in all. */
   async connect(count: number, concurrency: number, onEach: (done: number) => void): Promise<void> {
-    const processes = Math.max(1, Math.ceil(count / this.maxPerProcess));
-    this.perProcess = Math.ceil(count / processes);
+    if (count <= 0) return;
+    // As even as can be, and no process without a kiosk.
+    this.perProcess = Math.ceil(count / Math.ceil(count / this.maxPerProcess));
+    const processes = Math.ceil(count / this.perProcess);
     let done = 0;
     await Promise.all(
       Array.from({ length: processes }, async (_, i) => {
