@@ -1,4 +1,4 @@
-import type { Child } from './processes';
+import { type Child, whenReady } from './processes';
 import type { Backend, StatusListener } from './driver';
 import type { FloorReply, FloorRequest } from './floor-protocol';
 import { KioskFleet, ViewLike } from './kiosks';
@@ -67,16 +67,7 @@ export class FloorBackend implements Backend {
 
   /** Resolves once the floor process has loaded. */
   ready(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the floor process did not start')), timeoutMs);
-      const onReady = (m: FloorReply) => {
-        if (m.type !== 'ready') return;
-        clearTimeout(timer);
-        this.child.proc.off('message', onReady);
-        resolve();
-      };
-      this.child.proc.on('message', onReady);
-    });
+    return whenReady(this.child, timeoutMs);
   }
 
   start(_kiosk: number, n: number, onStatus: StatusListener): Promise<{ userCode: string }> {

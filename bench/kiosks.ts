@@ -1,6 +1,6 @@
 import type { LoopDelayMs } from './loop-delay';
 import type { KioskReply, KioskRequest } from './kiosk-protocol';
-import { Child, startNode } from './processes';
+import { Child, startNode, whenReady } from './processes';
 
 /** The parts of a SessionView the bench reads from pushes and acks. */
 export interface ViewLike {
@@ -130,16 +130,7 @@ export class KioskFleet {
     void child.exited.then((code) => {
       if (!this.closing) this.failAll(new Error(`kiosk process ${index} exited (${code}):\n${child.output().slice(-2000)}`));
     });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`kiosk process ${index} did not start:\n${child.output()}`)), 30_000);
-      const onReady = (m: KioskReply) => {
-        if (m.type !== 'ready') return;
-        clearTimeout(timer);
-        child.proc.off('message', onReady);
-        resolve();
-      };
-      child.proc.on('message', onReady);
-    });
+    await whenReady(child, 30_000);
     return child;
   }
 

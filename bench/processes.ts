@@ -106,3 +106,23 @@ export function startNode(
     },
   };
 }
+
+/**
+ * Resolves when a child started with `ipc` sends `{ type: 'ready' }` (the floor and the kiosk
+ * processes do once loaded); rejects with its output after `timeoutMs`.
+ */
+export function whenReady(child: Child, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.proc.off('message', onMessage);
+      reject(new Error(`${child.name} did not start within ${timeoutMs} ms:\n${child.output().slice(-3000)}`));
+    }, timeoutMs);
+    const onMessage = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || (m as { type?: unknown }).type !== 'ready') return;
+      clearTimeout(timer);
+      child.proc.off('message', onMessage);
+      resolve();
+    };
+    child.proc.on('message', onMessage);
+  });
+}
