@@ -14,6 +14,7 @@ import { FLEET_STATS_EVERY_MS, FleetStatsService } from '../services/fleet-stats
 import { FleetService, FleetSnapshot } from '../services/fleet.service';
 import { LimitsService } from '../services/limits.service';
 import { handshakeError, setState, stateOf } from './handshake';
+import { connectionOrigin } from './connection-origin';
 
 /**
  * The operators' live feed: every session change of the fleet, from whichever process made it
@@ -62,7 +63,7 @@ export class FleetGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   private async admit(socket: Socket): Promise<void> {
-    const address = this.addressOf(socket.request);
+    const address = this.addressOf(connectionOrigin(socket));
     await this.limits.assertAuthAllowed('fleet-ticket', address);
     const ticket = (socket.handshake.auth as { ticket?: unknown } | undefined)?.ticket;
     if (!this.auth.verify(ticket)) {

@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import type { RedisClient } from '../repositories/redis-client';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { guardPublish } from '../repositories/publish-guard';
+import { releaseUpgradeRequests } from './connection-origin';
 
 export interface RedisIoOptions {
   /** The channels' prefix (the classic adapter's `key`, the sharded adapter's `channelPrefix`). */
@@ -106,6 +107,7 @@ export class RedisIoAdapter extends IoAdapter {
     } else {
       server.adapter(createAdapter(this.pub, this.sub, { key: this.opts.channelKey }));
     }
+    releaseUpgradeRequests(server);
     return server;
   }
 }

@@ -24,6 +24,7 @@ import { KioskSessionService } from '../services/kiosk-session.service';
 import { LimitsService } from '../services/limits.service';
 import { SessionStore } from '../services/session.store';
 import { handshakeError, setState, stateOf } from './handshake';
+import { connectionOrigin } from './connection-origin';
 
 const watchSchema = z.object({ id: z.string().min(1).max(128) });
 
@@ -68,8 +69,9 @@ export class SessionGateway implements OnGatewayInit, OnGatewayConnection, OnGat
 
   /** Identity first (a refused kiosk takes no slot), then a per-address connection slot. */
   private async admit(socket: Socket): Promise<void> {
-    const address = this.addressOf(socket.request);
-    const { caller } = await this.access.resolve(address, socket.request.headers.cookie);
+    const origin = connectionOrigin(socket);
+    const address = this.addressOf(origin);
+    const { caller } = await this.access.resolve(address, origin.headers.cookie);
     if (!(await this.limits.socketOpened(address, socket.id))) {
       throw new RateLimitedError('Too many connections from this address', SOCKET_RETRY_MS);
     }

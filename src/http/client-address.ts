@@ -10,9 +10,19 @@ type TrustFn = (address: string, hop: number) => boolean;
  * handshake from the same kiosk agree. Without a trusted proxy the TCP peer is the client and
  * `X-Forwarded-For` is ignored: anyone can write that header.
  */
-export function clientAddressResolver(trust: TrustProxy): (req: IncomingMessage) => string {
+export function clientAddressResolver(trust: TrustProxy): (req: AddressSource) => string {
   const fn = compileTrust(trust);
-  return (req) => normalizeAddress(proxyaddr(req, fn));
+  // proxy-addr reads no more of a request than `AddressSource` has (its `forwarded` dependency).
+  return (req) => normalizeAddress(proxyaddr(req as IncomingMessage, fn));
+}
+
+/**
+ * What the caller's address is read from: an HTTP request, or what a Socket.IO connection keeps of
+ * the one that opened it (`ConnectionOrigin`).
+ */
+export interface AddressSource {
+  headers: Record<string, string | string[] | undefined>;
+  socket: { remoteAddress?: string } | null;
 }
 
 /** A list of addresses, CIDR ranges and named ranges, as a predicate (e.g. LIMIT_EXEMPT_ADDRESSES). */
