@@ -38,7 +38,9 @@ const upgradeResponses = new WeakMap<IncomingMessage, UpgradeResponse>();
  * That alone frees nothing for a WebSocket connection: engine.io 6.6 also keeps the request in the
  * stand-in response it makes for the upgrade (for engine middlewares), which a `close` listener on
  * the TCP socket holds until the connection ends. A middleware notes that response, and it lets
- * go of the request too once the connection is open (it is not read after the handshake).
+ * go of the request too once the connection is open (it is not read after the handshake). A client
+ * that starts with HTTP long-polling and upgrades later (not the kiosk page nor the fleet view,
+ * which open WebSockets directly) keeps its upgrade request: that comes after `connection`.
  */
 export function releaseUpgradeRequests(server: Server): void {
   server.engine.use((req: IncomingMessage, res: unknown, next: () => void) => {
