@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PROM_CLIENT_UNREAD_SAMPLE_MS, replaceEventLoopDelayGauges } from './event-loop-delay';
+import { replaceOpenFdsGauge } from './open-fds';
 import { POLL_LATENESS_BUCKETS, TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
 
 /** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
@@ -106,5 +107,6 @@ export class MetricsRepository {
       eventLoopMonitoringPrecision: PROM_CLIENT_UNREAD_SAMPLE_MS,
     });
     replaceEventLoopDelayGauges(this.registry, 'kiosk_');
+    replaceOpenFdsGauge(this.registry, 'kiosk_');
   }
 }
