@@ -7,7 +7,7 @@ export type ListDirectory = (path: string) => Promise<string[]>;
 /**
  * prom-client's `process_open_fds` lists `/proc/self/fd` synchronously each time the registry is
  * read: every 5 s for the metrics exchange and at every scrape. An API process holding 10,000
- * kiosks has 10,000 entries there, and that listing blocked its event loop for ≈ 14 ms each time
+ * kiosks has 10,000 entries there, and that listing blocked its event loop for 14–16 ms each time
  * (bench/README.md, "December, sixth"); pushes and polls due then waited. Same name, meaning and
  * platforms here, listed through libuv's thread pool: the collection waits for it without
  * blocking the loop (≈ 1.4 ms of the main thread for the same listing). Call after
