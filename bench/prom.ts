@@ -1,17 +1,29 @@
 /** A few figures from the service's own `GET /metrics` (Prometheus text). Pure. */
 
-/** Value of the first sample of `name` whose labels include all of `labels`, or null. */
-export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
+interface Sample {
+  labels: Map<string, string>;
+  value: number;
+}
+
+/** The samples of `name` in a scrape, with their labels, in order. */
+function* samples(text: string, name: string): Generator<Sample> {
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (!m || m[1] !== name) continue;
-    const have = new Map<string, string>();
-    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) {
-      const n = Number(m[4]);
-      return Number.isFinite(n) ? n : null;
-    }
+    const labels = new Map<string, string>();
+    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels.set(pair[1], pair[2]);
+    yield { labels, value: Number(m[4]) };
+  }
+}
+
+const matches = (sample: Sample, labels: Record<string, string>) =>
+  Object.entries(labels).every(([k, v]) => sample.labels.get(k) === v);
+
+/** Value of the first sample of `name` whose labels include all of `labels`, or null. */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | null {
+  for (const sample of samples(text, name)) {
+    if (matches(sample, labels)) return Number.isFinite(sample.value) ? sample.value : null;
   }
   return null;
 }
@@ -19,13 +31,7 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
 /** Sum of a histogram's `_sum` (or `_count`) over all its label sets matching `labels`. */
 export function sumOver(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = new Map<string, string>();
-    for (const pair of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1], pair[2]);
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) total += Number(m[4]) || 0;
-  }
+  for (const sample of samples(text, name)) if (matches(sample, labels)) total += sample.value || 0;
   return total;
 }
 
@@ -52,9 +58,9 @@ export interface ServiceMetrics {
 export function bucketQuantileMs(after: string, before: string | null, name: string, q: number): number | null {
   const cumulative = (text: string | null) => {
     const byLe = new Map<string, number>();
-    for (const line of (text ?? '').split('\n')) {
-      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{[^}]*le="([^"]+)"[^}]*\}\s+(\S+)/.exec(line);
-      if (m && m[1] === `${name}_bucket`) byLe.set(m[2], (byLe.get(m[2]) ?? 0) + (Number(m[3]) || 0));
+    for (const { labels, value } of samples(text ?? '', `${name}_bucket`)) {
+      const le = labels.get('le');
+      if (le !== undefined) byLe.set(le, (byLe.get(le) ?? 0) + (value || 0));
     }
     return byLe;
   };
