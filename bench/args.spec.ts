@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, parseArgs, workloadDefaults } from './args';
+import { ArgsError, parseArgs, warmupWorkload, workloadDefaults } from './args';
 
 describe('parseArgs', () => {
   it('runs both standard workloads by default', () => {
@@ -90,5 +90,38 @@ describe('workloadDefaults', () => {
   it('is the issue’s fleet and surge', () => {
     expect(workloadDefaults('fleet')).toMatchObject({ thinkMinS: 5, thinkMaxS: 40, denyShare: 0.1, expireShare: 0.1 });
     expect(workloadDefaults('surge')).toMatchObject({ thinkMinS: 90, thinkMaxS: 180, durationS: 180 });
+  });
+});
+
+describe('warmupWorkload', () => {
+  it('is none unless --warmup asks for one', () => {
+    expect(parseArgs(['--workload', 'fleet']).workloads[0].warmupS).toBe(0);
+    expect(warmupWorkload(workloadDefaults('fleet'))).toBeNull();
+    expect(parseArgs(['--warmup=40']).workloads.map((w) => w.warmupS)).toEqual([40, 40]);
+    expect(() => parseArgs(['--warmup', 'soon'])).toThrow(/whole number/);
+  });
+
+  it('plays the fleet’s own people for S seconds, with another seed', () => {
+    const w = workloadDefaults('fleet', { kiosks: 1_000, signing: 300, durationS: 40, warmupS: 40 });
+    expect(warmupWorkload(w)).toEqual({ ...w, durationS: 40, seed: 2 });
+  });
+
+  it('keeps a surge’s warm-up steady, shorter and at most a thousand at once', () => {
+    const w = workloadDefaults('surge', { warmupS: 30 });
+    expect(warmupWorkload(w)).toMatchObject({
+      arrivals: 'steady',
+      durationS: 30,
+      signing: 1_000,
+      thinkMinS: 30,
+      thinkMaxS: 30,
+      intervalS: 30,
+      denyShare: 0.1,
+      expireShare: 0.1,
+    });
+  });
+
+  it('lets no one think longer than the warm-up lasts', () => {
+    const w = workloadDefaults('fleet', { warmupS: 10 });
+    expect(warmupWorkload(w)).toMatchObject({ thinkMinS: 5, thinkMaxS: 10, signing: 1_000 });
   });
 });

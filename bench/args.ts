@@ -44,6 +44,11 @@ export interface WorkloadOptions {
    * limit, from which Node sizes its heap); null: no limit.
    */
   serviceMemoryLimitMiB: number | null;
+  /**
+   * Seconds of arrivals played before the measured phase, against the same processes, and waited
+   * out until every one of them is final (`warmupWorkload`); 0: none, the phase meets a cold process.
+   */
+  warmupS: number;
 }
 
 export interface BenchArgs {
@@ -70,6 +75,8 @@ export const USAGE = `usage: npm run bench -- [options]     (or: node dist/bench
   --shards N                   REDIS_SHARDS of the service, 1-${MAX_SHARDS}; only with --redis cluster (default 1)
   --service-memory-limit MIB   run each service process in a memory cgroup of MIB MiB, like a container's
                                limit (Node sizes its heap from it); needs root and a cgroup memory controller
+  --warmup S                   first play S seconds of steady arrivals, unmeasured, and wait until they are
+                               final, so that the phase measures warm processes (default 0: cold)
   --help
 `;
 
@@ -93,6 +100,7 @@ interface Overrides {
   redis?: RedisMode;
   shards?: number;
   serviceMemoryLimitMiB?: number;
+  warmupS?: number;
 }
 
 /** The standard workloads of issue 7, with any overrides applied. */
@@ -124,6 +132,31 @@ export function workloadDefaults(name: WorkloadName, o: Overrides = {}): Workloa
     redis: o.redis ?? 'single',
     shards: o.shards ?? 1,
     serviceMemoryLimitMiB: o.serviceMemoryLimitMiB ?? null,
+    warmupS: o.warmupS ?? 0,
+  };
+}
+
+/** At most this many sign-ins at once in a warm-up: the code paths warm up, not the memory. */
+const WARMUP_MAX_SIGNING = 1_000;
+
+/**
+ * The unmeasured play before a phase (`--warmup S`), or null for none: the workload's own people
+ * (decisions, think times, interval) arriving steadily for S seconds, with another seed, at most
+ * WARMUP_MAX_SIGNING of them at once, and no one thinking longer than S. Every code path the phase
+ * takes — start, watch, polls, grant, profile, push, deny, expire — runs often enough for V8 to
+ * have optimised it; the phase then measures what a process that has been up a while spends.
+ */
+export function warmupWorkload(w: WorkloadOptions): WorkloadOptions | null {
+  if (w.warmupS <= 0) return null;
+  const thinkMaxS = Math.min(w.thinkMaxS, w.warmupS);
+  return {
+    ...w,
+    arrivals: 'steady',
+    durationS: w.warmupS,
+    signing: Math.min(w.signing, WARMUP_MAX_SIGNING),
+    thinkMinS: Math.min(w.thinkMinS, thinkMaxS),
+    thinkMaxS,
+    seed: w.seed + 1,
   };
 }
 
@@ -164,6 +197,7 @@ const VALUE_FLAGS = new Set([
   '--redis',
   '--shards',
   '--service-memory-limit',
+  '--warmup',
 ]);
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -237,6 +271,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--service-memory-limit':
         // Below ~128 MiB the service does not start; a limit is for measuring, not for starving it.
         o.serviceMemoryLimitMiB = positiveInt(flag, v, 128);
+        break;
+      case '--warmup':
+        o.warmupS = positiveInt(flag, v, 0);
         break;
       case '--help':
       case '-h':

@@ -30,7 +30,18 @@ export type SimCounters = Omit<SimStatsLike, 'approvals' | 'denials' | 'liveSess
 
 export type Analysis = Omit<PhaseAnalysis, 'signInDurationsMs'>;
 
+/** The unmeasured play before a phase (`--warmup`): how long it took, and anything it left unresolved. */
+export interface WarmupRun {
+  seconds: number;
+  signIns: number;
+  unresolved: number;
+  /** The process's CPU during it (not part of any figure of the phase). */
+  cpuS: number | null;
+}
+
 export interface ServiceResult {
+  /** null: no warm-up (`--warmup 0`), the phase met a freshly started service. */
+  warmup: WarmupRun | null;
   processes: ProcessCost[];
   redis: RedisCost;
   simulator: ProcessCost;
@@ -69,6 +80,7 @@ export interface ServiceResult {
 export type FloorHttp = 'fetch' | 'undici';
 
 export interface FloorResult {
+  warmup: WarmupRun | null;
   http: FloorHttp;
   process: ProcessCost;
   analysis: Analysis;
@@ -170,6 +182,13 @@ export function primariesCell(primaries: readonly PrimaryCost[]): string {
 }
 
 /** The report table of one workload. */
+/** "none (cold)", or the warm-up's sign-ins, length, CPU and anything it left unresolved. */
+function warmupCell(w: WarmupRun | null): string {
+  if (!w) return 'none (cold)';
+  const left = w.unresolved > 0 ? `, ${fmt(w.unresolved)} unresolved` : '';
+  return `${fmt(w.signIns)} sign-ins in ${fmt(w.seconds, 1)} s, ${fmt(w.cpuS, 1)} CPU s${left}`;
+}
+
 export function reportTable(r: WorkloadResult): string {
   const s = r.service;
   const w = r.options;
@@ -305,6 +324,7 @@ export function reportTable(r: WorkloadResult): string {
       ...same('—'),
     ],
     ['kiosk disconnects / reconnects', `${fmt(s.kiosks.disconnects)} / ${fmt(s.kiosks.reconnects)}`, ...same('—')],
+    [`warm-up before the phase (--warmup ${fmt(w.warmupS)})`, warmupCell(s.warmup), ...both((f) => warmupCell(f.warmup))],
   ];
   const o = r.comparison.oldDesign;
   const old: string[][] = [

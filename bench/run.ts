@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { freePort } from '../src/demo/redis-server';
 import { analyzePhase, type PhaseAnalysis } from './analysis';
 import { watchLoopDelay } from './loop-delay';
-import { ArgsError, parseArgs, USAGE, type WorkloadOptions } from './args';
+import { ArgsError, parseArgs, USAGE, warmupWorkload, type WorkloadOptions } from './args';
 import { CgroupError, createMemoryCgroup, type MemoryCgroup } from './cgroup';
 import { FloorBackend, ServiceBackend } from './backends';
-import { phaseDeadlineMs, runPhase, type PhaseHooks, type PhaseState } from './driver';
+import { phaseDeadlineMs, runPhase, type Backend, type PhaseHooks, type PhaseState } from './driver';
 import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc';
 import { Progress } from './progress';
 import { redisPhaseCost } from './redis-cost';
@@ -32,6 +32,7 @@ import {
   type FloorResult,
   type ProcessCost,
   type ServiceResult,
+  type WarmupRun,
   type SimCounters,
   type WorkloadResult,
 } from './report';
@@ -222,6 +223,32 @@ function gitInfo(): { commit: string | null; changedFiles: number | null } {
   }
 }
 
+/**
+ * `--warmup S`: the workload's people for S seconds against the same processes, unmeasured, until
+ * every one of them is final; the phase that follows then starts from warm code (and idle kiosks).
+ */
+async function warmUp(
+  w: WorkloadOptions,
+  backend: Backend,
+  sim: SimClient,
+  step: string,
+  cpu: () => number | null,
+): Promise<WarmupRun | null> {
+  const warm = warmupWorkload(w);
+  if (!warm) return null;
+  const cpu0 = cpu();
+  const run = await runPhase(warm, backend, sim, phaseHooks(`warm-up: ${step}`, warm, sim));
+  progress.end();
+  const unresolved = run.signIns.filter((s) => s.finalStatus === null).length;
+  if (unresolved > 0) log(`[${w.name}] warm-up of ${step}: ${unresolved} sign-ins still unresolved at its deadline`);
+  return {
+    seconds: (run.endedAt - run.startedAt) / 1000,
+    signIns: run.signIns.length,
+    unresolved,
+    cpuS: diff(cpu(), cpu0),
+  };
+}
+
 async function runServicePhase(
   w: WorkloadOptions,
   redis: BenchRedis,
@@ -244,6 +271,7 @@ async function runServicePhase(
     rssAfterConnectBytes: services.children.map((c) => readRss(c.pid)),
   };
   progress.end();
+  const warmup = await warmUp(w, backend, sim, 'service', () => cpuOf(pids));
 
   const metrics = async (): Promise<string | null> => {
     try {
@@ -302,6 +330,7 @@ async function runServicePhase(
     peakRssBytes: readPeakRss(c.pid),
   }));
   const result: ServiceResult = {
+    warmup,
     processes,
     redis:
       w.redis === 'single'
@@ -362,6 +391,7 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
   const backend = new FloorBackend(child);
   try {
     await backend.ready(30_000);
+    const warmup = await warmUp(w, backend, sim, `floor (${http})`, () => readCpuSeconds(child.pid));
     const stats0 = await sim.stats();
     const cpu0 = readCpuSeconds(child.pid);
     const benchLoop = watchLoopDelay();
@@ -375,6 +405,7 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
     const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
     const simCounters = counters(stats1, stats0);
     return {
+      warmup,
       http,
       process: { name: `floor-${http}`, pid: child.pid, cpuS, peakRssBytes: readPeakRss(child.pid) },
       analysis: strip(analysis),
