@@ -181,7 +181,6 @@ export function primariesCell(primaries: readonly PrimaryCost[]): string {
   );
 }
 
-/** The report table of one workload. */
 /** "none (cold)", or the warm-up's sign-ins, length, CPU and anything it left unresolved. */
 function warmupCell(w: WarmupRun | null): string {
   if (!w) return 'none (cold)';
@@ -189,6 +188,7 @@ function warmupCell(w: WarmupRun | null): string {
   return `${fmt(w.signIns)} sign-ins in ${fmt(w.seconds, 1)} s, ${fmt(w.cpuS, 1)} CPU s${left}`;
 }
 
+/** The report table of one workload. */
 export function reportTable(r: WorkloadResult): string {
   const s = r.service;
   const w = r.options;
