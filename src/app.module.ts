@@ -244,9 +244,10 @@ export class AppModule {
     // onto each pipeline it makes, auto-pipelined flushes included: sharing one connection made
     // every flush of ours (one per poll's lease renewal) pay for BullMQ's scripts, and auto-pipelining
     // on its own connection made each of BullMQ's calls (a few per sign-in, seldom two in one tick)
-    // pay for them instead.
+    // pay for them instead. Counting pending sign-ins is one plain `ZCARD`: it goes on the commands
+    // connection, in the same write as the rest of a sign-in's admission.
     const commands = redis.command('commands');
-    const jobs = new JobRepository(redis.command('queues', { autoPipelining: false }), shardsOf(config));
+    const jobs = new JobRepository(redis.command('queues', { autoPipelining: false }), shardsOf(config), commands);
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
     return {

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { JobRepository, QUEUE_NAMES } from '../src/repositories/job.repository';
 import { commandCalls } from './support/command-stats';
@@ -74,6 +74,29 @@ describe('JobRepository over several shards', () => {
       expect(after.of('evalsha') - before.of('evalsha')).toBe(0);
     } finally {
       await single.onApplicationShutdown();
+    }
+  });
+
+  it('counts on the connection it is given for counting, not on the queues’ own', async () => {
+    const counter = new Redis(redis.url);
+    const counted = new JobRepository(client, new Shards('counted', 2), counter);
+    try {
+      const later = Date.now() + 60_000;
+      await counted.schedule(QUEUE_NAMES.poll, '1.pending-sign-in-1-xxxxxxxx', later);
+      const onQueues = vi.spyOn(client, 'zcard');
+      const onCounter = vi.spyOn(counter, 'zcard');
+      // A sign-in's admission sends this with its other reads: one write on the (auto-pipelined)
+      // commands connection, no round trip of its own on the queues' connection.
+      expect(await counted.pendingSignIns()).toBe(1);
+      expect(onCounter.mock.calls.map(([key]) => key)).toEqual([
+        '{counted-0}:device-poll:delayed',
+        '{counted-1}:device-poll:delayed',
+      ]);
+      expect(onQueues).not.toHaveBeenCalled();
+    } finally {
+      vi.restoreAllMocks();
+      await counted.onApplicationShutdown();
+      counter.disconnect();
     }
   });
 });

@@ -65,9 +65,16 @@ export class JobRepository implements OnApplicationShutdown {
   /** With several shards: the last fleet-wide count of pending sign-ins, and this process's starts since. */
   private pendingCount: { at: number; count: Promise<number>; startedSince: number } | null = null;
 
+  /**
+   * `counter`: the client that counts pending sign-ins (`pendingSignIns`), by default `connection`.
+   * The module gives it the auto-pipelined commands connection, so that a sign-in's admission
+   * sends the count in the same write as its other reads instead of a round trip of its own on the
+   * queues' connection.
+   */
   constructor(
     connection: RedisClient,
     readonly shards: Shards,
+    private readonly counter: RedisClient = connection,
   ) {
     this.byShard = shards.all.map((shard) => {
       const options = {
@@ -115,7 +122,7 @@ export class JobRepository implements OnApplicationShutdown {
    * a deadline is checked).
    */
   async pendingSignIns(): Promise<number> {
-    if (this.byShard.length === 1) return delayedCount(this.byShard[0][QUEUE_NAMES.poll]);
+    if (this.byShard.length === 1) return this.delayedCount(this.byShard[0][QUEUE_NAMES.poll]);
     // Several shards: a count is a command per shard, too much for every sign-in's start (64 shards
     // at 50 sign-ins/s would be 3,200 commands/s). Count at most once a second, plus what this
     // process has started since; another API process's starts within that second are not seen.
@@ -128,7 +135,7 @@ export class JobRepository implements OnApplicationShutdown {
   }
 
   private async countPending(): Promise<number> {
-    const counts = await Promise.all(this.byShard.map((queues) => delayedCount(queues[QUEUE_NAMES.poll])));
+    const counts = await Promise.all(this.byShard.map((queues) => this.delayedCount(queues[QUEUE_NAMES.poll])));
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -180,6 +187,14 @@ export class JobRepository implements OnApplicationShutdown {
     await Promise.all(this.queues.map(({ queue }) => queue.close().catch(() => undefined)));
   }
 
+  /**
+   * A queue's delayed jobs, as `Queue.getDelayedCount()` counts them, in one command: BullMQ's
+   * count is a script around this very `ZCARD`, two commands and a script call on every sign-in's start.
+   */
+  private delayedCount(queue: Queue): Promise<number> {
+    return this.counter.zcard(queue.keys.delayed);
+  }
+
   private queueOf(queue: QueueName, sessionId: string): Queue {
     return this.byShard[this.shards.of(sessionId)][queue];
   }
@@ -193,13 +208,4 @@ export class JobRepository implements OnApplicationShutdown {
     await job.moveToDelayed(Math.max(outcome.at, Date.now()), token);
     throw new DelayedError();
   }
-}
-
-/**
- * A queue's delayed jobs, as `Queue.getDelayedCount()` counts them, in one command: BullMQ's
- * count is a script around this very `ZCARD`, two commands and a script call on every sign-in's start.
- */
-async function delayedCount(queue: Queue): Promise<number> {
-  const client = await queue.client;
-  return client.zcard(queue.keys.delayed);
 }

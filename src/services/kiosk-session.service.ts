@@ -42,8 +42,8 @@ export class KioskSessionService {
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
     const kioskId = caller.kiosk?.kioskId ?? input.data.kioskId ?? null;
     const slot = pendingSlot(caller, kioskId);
-    await this.limits.admitSignIn(caller.address, slot);
-    const view = await this.sessions.create(kioskId === null ? {} : { kioskId });
+    const admit = () => this.limits.admitSignIn(caller.address, slot);
+    const view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit);
     await this.takeSlot(view, slot, caller);
     return view;
   }

@@ -41,10 +41,14 @@ export class SessionService {
     private readonly shards: Shards,
   ) {}
 
-  async create(body: unknown): Promise<SessionView> {
+  /**
+   * Starts a sign-in. `admit` is the caller's own check (its limits), run before anything is asked
+   * of the provider; it and the pause are read together, so their Redis reads share one write.
+   */
+  async create(body: unknown, admit: () => Promise<void> = () => Promise.resolve()): Promise<SessionView> {
     const input = createSessionSchema.safeParse(body ?? {});
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
-    const authorization = await this.authorize();
+    const authorization = await this.authorize(admit);
     const now = this.clock.now();
     // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits
     // (after its shard, when there are several).
@@ -80,9 +84,14 @@ export class SessionService {
     return toView(record);
   }
 
-  /** `/device/authorize`, unless Webex asked this client id to wait (a 429 on any endpoint). */
-  private async authorize(): Promise<DeviceAuthorization> {
-    const pausedMs = await this.pauses.pausedForMs();
+  /** `/device/authorize` once `admit` passes, unless Webex asked this client id to wait (a 429 on any endpoint). */
+  private async authorize(admit: () => Promise<void>): Promise<DeviceAuthorization> {
+    // Both reads are sent before either is awaited (one write to Redis); the admission's verdict
+    // still comes first, so a refused caller hears why even while the provider is paused.
+    const paused = this.pauses.pausedForMs();
+    paused.catch(() => undefined); // awaited below, unless the admission throws first
+    await admit();
+    const pausedMs = await paused;
     if (pausedMs > 0) {
       throw new UpstreamError(`Webex asked this service to slow down; try again in ${Math.ceil(pausedMs / 1000)} s`);
     }
