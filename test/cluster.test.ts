@@ -4,6 +4,7 @@ import type { SessionView } from '../src/domain/session';
 import { Shards } from '../src/domain/shards';
 import { startRedisCluster, type TestCluster } from '../src/testing/redis-cluster';
 import { parsePrometheus } from './support/prometheus';
+import { fleetSnapshot, openFleetSocket } from './support/fleet-socket';
 import { createSession, KioskSocket } from './support/kiosk-socket';
 import { Service, Simulator, startService, startSimulator } from './support/processes';
 
@@ -93,6 +94,14 @@ describe('Redis Cluster, sharded', () => {
     const polled = async () =>
       new Set((await sim.control.polls()).filter((p) => p.userCode && codes.has(p.userCode)).map((p) => p.userCode));
     await expect.poll(async () => (await polled()).size, { timeout: 20_000 }).toBe(sessions.length);
+    // The fleet view lists them all as pending: each shard's pollers read on the node holding its slot.
+    const fleet = await openFleetSocket(apis[0].url, OPS);
+    try {
+      const listed = new Map((await fleetSnapshot(fleet)).sessions.map((v) => [v.id, v.status]));
+      for (const s of sessions) expect(listed.get(s.id), s.id).toBe('pending');
+    } finally {
+      fleet.close();
+    }
     const heldBy = async (pid: number) => {
       let n = 0;
       for (const node of cluster.nodes) {

@@ -128,6 +128,30 @@ describe('LeaseRepository', () => {
     expect(await leases.pollerCount()).toBe(1);
   });
 
+  it('lists a pending sign-in while pollers claim it and hand it back around the read', async () => {
+    // The read must see the due set and every poller's set at one instant: read apart, a sign-in
+    // a new poller claims between them is in neither.
+    const other = new Redis(redis.url);
+    const mover = new LeaseRepository(other, new Shards('t', 1));
+    await leases.enqueue('s1', T);
+    let moving = true;
+    const moves = (async () => {
+      for (let n = 0; moving; n += 1) {
+        const me = `p${n % 3}`;
+        if ((await mover.claim(0, me, T, T, LEASE, 10)).length) await mover.handoff(me, [{ id: 's1', dueAt: T }]);
+      }
+    })();
+    try {
+      const reads: string[][] = [];
+      for (let i = 0; i < 300; i += 1) reads.push(await leases.pendingIds(10));
+      expect(reads.filter((ids) => !ids.includes('s1')).length).toBe(0);
+    } finally {
+      moving = false;
+      await moves;
+      other.disconnect();
+    }
+  });
+
   describe('over several shards', () => {
     const sharded = () => new LeaseRepository(client, new Shards('t', 3));
     const id = (shard: number, n: number) => `${shard}.sign-in-number-${n}-xxxxxx`;

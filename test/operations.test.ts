@@ -1,6 +1,7 @@
-import { io, Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionView } from '../src/domain/session';
+import { fleetSnapshot, openFleetSocket } from './support/fleet-socket';
 import { createSession, KioskSocket } from './support/kiosk-socket';
 import { Service, Simulator, startRedis, startService, startSimulator, TestRedis } from './support/processes';
 import { parsePrometheus, sampleValue } from './support/prometheus';
@@ -57,17 +58,7 @@ describe('operations', () => {
     expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
   });
 
-  async function fleetSocket(): Promise<Socket> {
-    const { ticket } = (await (await fetch(`${api.url}/admin/kiosks/ticket`, { headers: { authorization: OPS } })).json()) as {
-      ticket: string;
-    };
-    const socket = io(`${api.url}/admin`, { transports: ['websocket'], auth: { ticket }, forceNew: true });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  }
+  const fleetSocket = () => openFleetSocket(api.url, OPS);
 
   it('refuses the fleet feed without a valid ticket', async () => {
     for (const auth of [{}, { ticket: 'forged.ticket' }, { ticket: `${Date.now() + 60_000}.AAAA` }]) {
@@ -84,10 +75,7 @@ describe('operations', () => {
       const seen: SessionView[] = [];
       fleet.on('fleet:sessions', (views: SessionView[]) => seen.push(...views));
       const session = await createSession(api.url, { kioskId: 'fleet-1' });
-      const snapshot = (await fleet.timeout(5_000).emitWithAck('fleet:snapshot')) as {
-        sessions: SessionView[];
-        counts: Record<string, number>;
-      };
+      const snapshot = await fleetSnapshot(fleet);
       expect(snapshot.sessions.find((s) => s.id === session.id)).toMatchObject({ kioskId: 'fleet-1', status: 'pending' });
       expect(snapshot.counts.pending).toBeGreaterThanOrEqual(1);
       await sim.control.approve(session.userCode, 'Mary Jackson');

@@ -82,10 +82,24 @@ if redis.call('ZCARD', KEYS[3]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) e
 return 1
 `;
 
+// Up to ARGV[1] sign-ins of one shard, unclaimed and held, read at one instant: read apart, a sign-in
+// a poller claims between the registry's read and its set's is in neither. KEYS: due, pollers.
+// ARGV: limit, owner key prefix.
+const PENDING_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local out = redis.call('ZRANGE', KEYS[1], 0, limit - 1)
+for _, poller in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if #out >= limit then break end
+  for _, id in ipairs(redis.call('ZRANGE', ARGV[2] .. poller, 0, limit - #out - 1)) do out[#out + 1] = id end
+end
+return out
+`;
+
 type RedisWithScripts = RedisClient & {
   leaseClaim(due: string, pollers: string, mine: string, ...args: string[]): Promise<string[]>;
   leaseDrop(due: string, pollers: string, ...args: string[]): Promise<number>;
   leaseHandoff(due: string, pollers: string, mine: string, ...args: string[]): Promise<number>;
+  leasePending(due: string, pollers: string, limit: string, ownerPrefix: string): Promise<string[]>;
 };
 
 /**
@@ -111,6 +125,7 @@ export class LeaseRepository {
       redis.defineCommand('leaseClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
       redis.defineCommand('leaseDrop', { numberOfKeys: 2, lua: DROP_SCRIPT });
       redis.defineCommand('leaseHandoff', { numberOfKeys: 3, lua: HANDOFF_SCRIPT });
+      redis.defineCommand('leasePending', { numberOfKeys: 2, lua: PENDING_SCRIPT });
     }
   }
 
@@ -203,12 +218,15 @@ export class LeaseRepository {
     const ids = new Set<string>();
     for (const shard of this.shards.all) {
       if (ids.size >= limit) break;
-      const pollers = await this.redis.smembers(this.pollersKey(shard));
-      const sets = [this.dueKey(shard), ...pollers.map((p) => this.ownerKey(shard, p))];
-      const lists = await Promise.all(sets.map((key) => this.redis.zrange(key, 0, limit - 1)));
-      for (const id of lists.flat()) ids.add(id);
+      const listed = await this.redis.leasePending(
+        this.dueKey(shard),
+        this.pollersKey(shard),
+        String(limit - ids.size),
+        this.ownerPrefix(shard),
+      );
+      for (const id of listed) ids.add(id);
     }
-    return [...ids].slice(0, limit);
+    return [...ids];
   }
 
   /** Pollers registered now (holding sign-ins, or having claimed one recently), on any shard. */

@@ -22,10 +22,10 @@ export class FleetService {
   ) {}
 
   async snapshot(): Promise<FleetSnapshot> {
-    const [pending, others] = await Promise.all([
-      this.leases.pendingIds(SNAPSHOT_LIMIT),
-      this.sessions.listLiveIds(SNAPSHOT_LIMIT),
-    ]);
+    // Pending first, then the rest: a sign-in leaves the pollers' sets only after its final state is
+    // in the live index, so read in this order it shows in one list or the other, never in neither.
+    const pending = await this.leases.pendingIds(SNAPSHOT_LIMIT);
+    const others = await this.sessions.listLiveIds(SNAPSHOT_LIMIT);
     const ids = [...new Set([...pending, ...others])].slice(0, SNAPSHOT_LIMIT);
     const views = (await this.store.getMany(ids)).map(toView);
     const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
