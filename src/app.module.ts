@@ -25,6 +25,7 @@ import { ClientPages } from './http/client-pages';
 import { KioskGuard } from './http/kiosk.guard';
 import { ApiDocuments, packageVersion } from './http/openapi/api-documents';
 import { PollScheduler } from './processors/poll.scheduler';
+import { RefreshScheduler } from './processors/refresh.scheduler';
 import { WorkerRunner } from './processors/worker.runner';
 import { ClockRepository } from './repositories/clock.repository';
 import { Shards } from './domain/shards';
@@ -34,6 +35,7 @@ import { IdentityProvider } from './repositories/identity-provider';
 import { JobRepository } from './repositories/job.repository';
 import { KioskRepository } from './repositories/kiosk.repository';
 import { LeaseRepository } from './repositories/lease.repository';
+import { RefreshScheduleRepository } from './repositories/refresh-schedule.repository';
 import { LockRepository } from './repositories/lock.repository';
 import { MetricsExchangeRepository } from './repositories/metrics-exchange.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
@@ -118,6 +120,11 @@ function repositoryProviders(config: AppConfig, redis: RedisFactory, commands: R
     { provide: TrendRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new TrendRepository(r, prefix) },
     { provide: LockRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new LockRepository(r, prefix) },
     { provide: LeaseRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new LeaseRepository(r, shards) },
+    {
+      provide: RefreshScheduleRepository,
+      inject: [REDIS_COMMAND],
+      useFactory: (r: RedisClient) => new RefreshScheduleRepository(r, shards),
+    },
     { provide: ControlRepository, inject: [REDIS_COMMAND], useFactory: (r: RedisClient) => new ControlRepository(r, prefix) },
     {
       provide: PushRepository,
@@ -276,7 +283,7 @@ export class AppModule {
               { provide: APP_FILTER, useClass: ApiExceptionFilter },
             ]
           : []),
-        ...(worker ? [WorkerRunner, PollScheduler] : []),
+        ...(worker ? [WorkerRunner, PollScheduler, RefreshScheduler] : []),
       ],
       exports: [REDIS_FACTORY, REDIS_COMMAND],
     };

@@ -51,10 +51,10 @@ describe('operations', () => {
     },
   );
 
-  it('shows both queues in the dashboard, read-only by default', async () => {
+  it("shows the sign-ins' queue in the dashboard, read-only by default", async () => {
     const res = await fetch(`${api.url}/admin/queues/api/queues`, { headers: { authorization: OPS } });
     const body = (await res.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['device-poll', 'token-refresh']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['device-poll']);
     expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
   });
 

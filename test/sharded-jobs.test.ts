@@ -39,11 +39,8 @@ describe('JobRepository over several shards', () => {
     expect(await client.exists('{j-1}:device-poll:delayed')).toBe(0);
     expect(jobs.queues.map(({ shard, queue }) => `${shard}:${queue.name}`)).toEqual([
       '0:device-poll',
-      '0:token-refresh',
       '1:device-poll',
-      '1:token-refresh',
       '2:device-poll',
-      '2:token-refresh',
     ]);
     const counts = await jobs.counts(QUEUE_NAMES.poll);
     expect(counts.map((c) => c.delayed)).toEqual([1, 0, 2]);

@@ -61,7 +61,7 @@ export interface AppConfig {
   tokenKeys: { keys: Buffer[]; generated: boolean };
   integratorApiKey: string | null;
   security: SecurityConfig;
-  /** BullMQ workers (deadline and refresh jobs). */
+  /** BullMQ workers (deadline jobs); `concurrency` also caps the token refreshes a worker holds (`RefreshScheduler`). */
   worker: {
     concurrency: number;
     lockDurationMs: number;

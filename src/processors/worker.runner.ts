@@ -7,11 +7,11 @@ import { RedisFactory } from '../repositories/redis.factory';
 import { REDIS_FACTORY } from '../repositories/tokens';
 import { DeadlineService } from '../services/deadline.service';
 import { SessionStore } from '../services/session.store';
-import { TokenService } from '../services/token.service';
 
 /**
- * Runs the queue processors in worker processes (the polls themselves run in `PollScheduler`). The
- * handler table is typed by queue name, so a queue without a handler does not compile.
+ * Runs the queue processors in worker processes (the polls run in `PollScheduler`, the token
+ * refreshes in `RefreshScheduler`). The handler table is typed by queue name, so a queue without a
+ * handler does not compile.
  */
 @Injectable()
 export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,14 +22,12 @@ export class WorkerRunner implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(REDIS_FACTORY) private readonly redis: RedisFactory,
     private readonly jobs: JobRepository,
     private readonly deadlines: DeadlineService,
-    private readonly tokens: TokenService,
     private readonly store: SessionStore,
   ) {}
 
   onApplicationBootstrap(): void {
     const handlers: Record<QueueName, StepHandler> = {
       [QUEUE_NAMES.poll]: (id) => this.deadlines.step(id),
-      [QUEUE_NAMES.refresh]: (id, attempt) => this.tokens.refreshStep(id, attempt.startedCount),
     };
     // One worker per queue of each shard this process serves (`WORKER_SHARDS`, by default all).
     for (const shard of this.config.redis.workerShards) {

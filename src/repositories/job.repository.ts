@@ -4,7 +4,7 @@ import { Shards } from '../domain/shards';
 import type { RedisClient } from './redis-client';
 import { StepOutcome } from '../domain/step';
 
-export const QUEUE_NAMES = { poll: 'device-poll', refresh: 'token-refresh' } as const;
+export const QUEUE_NAMES = { poll: 'device-poll' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /**
@@ -16,12 +16,7 @@ export const EVENT_STREAM_MAX_LEN = 100;
 /** With several shards, how old the fleet-wide count of pending sign-ins may be (`pendingSignIns`). */
 const PENDING_COUNT_MAX_AGE_MS = 1_000;
 
-export type StepHandler = (sessionId: string, attempt: JobAttempt) => Promise<StepOutcome>;
-
-export interface JobAttempt {
-  /** How many times BullMQ started this job (step moves included). */
-  startedCount: number;
-}
+export type StepHandler = (sessionId: string) => Promise<StepOutcome>;
 
 export interface WorkerSettings {
   concurrency: number;
@@ -29,39 +24,39 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
 }
 
-const KEEP = {
-  removeOnComplete: true,
-  // Kept a day so operators can see what failed in the dashboard, then dropped.
-  removeOnFail: { age: 24 * 3600 },
-} as const;
-
 /**
- * A `device-poll` job lives as long as its sign-in, one per sign-in in progress, so it carries as
- * little as it can: what to keep is set on its worker, and its step handles its own retries. Small
- * fields keep BullMQ's job hash in Redis's compact encoding (values of at most 64 bytes).
+ * The queue of a job per signed-in session that versions before `RefreshScheduleRepository` used
+ * for token refreshes. Workers move what is left in it to the refresh schedule
+ * (`legacyRefreshJobs`, `RefreshScheduler.adoptLegacyJobs`), so an upgrade loses no session's
+ * refresh; it can go once no deployment runs such a version.
  */
-const JOB_OPTIONS: Record<QueueName, object> = {
-  [QUEUE_NAMES.poll]: {},
-  [QUEUE_NAMES.refresh]: { ...KEEP, attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
-};
+const LEGACY_REFRESH_QUEUE = 'token-refresh';
+const LEGACY_REFRESH_STATES = ['delayed', 'waiting', 'prioritized', 'paused', 'failed'] as const;
+
+/** Failed jobs are kept a day so operators can see them in the dashboard, then dropped. */
+const REMOVE_ON_FAIL = { age: 24 * 3600 } as const;
 
 /**
- * The only adapter to BullMQ. Two queues of step jobs (BullMQ's "process step jobs" pattern):
- * - `device-poll`: one job per device authorization, waiting (delayed) until its code's deadline;
- *   the dashboard lists every sign-in in progress. It is removed when the sign-in ends; if the
- *   deadline comes first it runs and ends the sign-in (see `SignInWatchdog`). The polls themselves
- *   run on the pollers' timers (`PollScheduler`), not as job steps: a job move per poll cost ~40
- *   Redis commands.
- * - `token-refresh`: one job per authorized session, delayed until its token is due for a refresh.
+ * The only adapter to BullMQ. One queue of step jobs (BullMQ's "process step jobs" pattern),
+ * `device-poll`: one job per device authorization, waiting (delayed) until its code's deadline, so
+ * the dashboard lists every sign-in in progress. The job is removed when the sign-in ends; if the
+ * deadline comes first it runs and ends the sign-in (`DeadlineService`). It carries as little as it
+ * can: small fields keep BullMQ's job hash in Redis's compact encoding (values of at most 64
+ * bytes), and its step handles its own retries. The polls themselves run on the pollers' timers
+ * (`PollScheduler`), not as job steps: a job move per poll cost ~40 Redis commands. Token
+ * refreshes are not jobs either (`RefreshScheduleRepository`): a job per signed-in session cost
+ * ≈ 25 commands per sign-in and per refresh.
  *
- * Each shard (`Shards`) has its own pair, under its hash tag. They are made here rather than
+ * Each shard (`Shards`) has its own queue, under its hash tag. Queues are made here rather than
  * registered with `@nestjs/bullmq`, whose queues are providers named by queue name: one name per
- * queue, where a sharded deployment has the same two names on every shard.
+ * queue, where a sharded deployment has the same name on every shard.
  */
 export class JobRepository implements OnApplicationShutdown {
   private readonly workers: Worker[] = [];
-  /** Per shard, both queues; a shard's queues live under its hash tag, beside its sessions. */
+  /** Per shard, its queue, under the shard's hash tag beside its sessions. */
   private readonly byShard: Array<Record<QueueName, Queue>>;
+  /** Per shard, the legacy refresh queue, made when first looked at. */
+  private readonly legacyRefresh = new Map<number, Queue>();
   /** With several shards: the last fleet-wide count of pending sign-ins, and this process's starts since. */
   private pendingCount: { at: number; count: Promise<number>; startedSince: number } | null = null;
 
@@ -72,7 +67,7 @@ export class JobRepository implements OnApplicationShutdown {
    * queues' connection.
    */
   constructor(
-    connection: RedisClient,
+    private readonly connection: RedisClient,
     readonly shards: Shards,
     private readonly counter: RedisClient = connection,
   ) {
@@ -84,8 +79,29 @@ export class JobRepository implements OnApplicationShutdown {
       };
       return {
         [QUEUE_NAMES.poll]: new Queue(QUEUE_NAMES.poll, options),
-        [QUEUE_NAMES.refresh]: new Queue(QUEUE_NAMES.refresh, options),
       };
+    });
+  }
+
+  /**
+   * Up to `limit` jobs left in a shard's legacy `token-refresh` queue, each as the session and the
+   * time it was due; `remove` takes one out once its refresh is scheduled elsewhere (false: an
+   * earlier version's worker is running it). One script call when the queue is empty (or was never
+   * there).
+   */
+  async legacyRefreshJobs(
+    shard: number,
+    limit: number,
+  ): Promise<Array<{ sessionId: string; at: number; remove: () => Promise<boolean> }>> {
+    const queue = this.legacyRefreshQueue(shard);
+    const counts = await queue.getJobCounts(...LEGACY_REFRESH_STATES);
+    if (Object.values(counts).every((n) => n === 0)) return [];
+    const jobs = await queue.getJobs([...LEGACY_REFRESH_STATES], 0, limit - 1, true);
+    return jobs.flatMap((job) => {
+      const sessionId = (job?.data as { sessionId?: unknown } | undefined)?.sessionId;
+      if (!job?.id || typeof sessionId !== 'string') return [];
+      const at = job.timestamp + (job.delay ?? 0);
+      return [{ sessionId, at, remove: () => queue.remove(job.id!, { removeChildren: false }).then((n) => n === 1) }];
     });
   }
 
@@ -97,7 +113,7 @@ export class JobRepository implements OnApplicationShutdown {
   async schedule(queue: QueueName, sessionId: string, at: number): Promise<void> {
     const delay = Math.max(0, Math.ceil(at - Date.now()));
     if (queue === QUEUE_NAMES.poll && this.pendingCount) this.pendingCount.startedSince++;
-    await this.queueOf(queue, sessionId).add(queue, { sessionId }, { ...JOB_OPTIONS[queue], jobId: sessionId, delay });
+    await this.queueOf(queue, sessionId).add(queue, { sessionId }, { jobId: sessionId, delay });
   }
 
   /** Removes a waiting or delayed job. An active one finishes its step and then sees the new status. */
@@ -167,10 +183,10 @@ export class JobRepository implements OnApplicationShutdown {
       // however many times that happens, rather than failing the sign-in.
       maxStalledCount: 1_000,
       removeOnComplete: { count: 0 },
-      removeOnFail: KEEP.removeOnFail,
+      removeOnFail: REMOVE_ON_FAIL,
     });
     worker.on('failed', (job, err) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void onFailed(job.data.sessionId, err);
+      if (job) void onFailed(job.data.sessionId, err);
     });
     worker.on('error', () => undefined); // connection errors: ioredis reconnects; logged by the caller
     this.workers.push(worker);
@@ -184,7 +200,17 @@ export class JobRepository implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.map(({ queue }) => queue.close().catch(() => undefined)));
+    const all = [...this.queues.map(({ queue }) => queue), ...this.legacyRefresh.values()];
+    await Promise.all(all.map((queue) => queue.close().catch(() => undefined)));
+  }
+
+  private legacyRefreshQueue(shard: number): Queue {
+    let queue = this.legacyRefresh.get(shard);
+    if (!queue) {
+      queue = new Queue(LEGACY_REFRESH_QUEUE, { connection: this.connection, prefix: this.shards.tag(shard) });
+      this.legacyRefresh.set(shard, queue);
+    }
+    return queue;
   }
 
   /**
@@ -202,7 +228,7 @@ export class JobRepository implements OnApplicationShutdown {
   private async runStep(job: Job<{ sessionId: string }>, token: string | undefined, handler: StepHandler): Promise<void> {
     const sessionId = typeof job.data?.sessionId === 'string' ? job.data.sessionId : null;
     if (!sessionId) return; // malformed job data: nothing to do, let it complete and be removed
-    const outcome = await handler(sessionId, { startedCount: job.attemptsStarted });
+    const outcome = await handler(sessionId);
     if (outcome.kind === 'done') return;
     // 'paused': the handler has paused every caller through PauseService; this job just waits.
     await job.moveToDelayed(Math.max(outcome.at, Date.now()), token);

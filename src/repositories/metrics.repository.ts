@@ -93,6 +93,20 @@ export class MetricsRepository {
     registers: [this.registry],
   });
 
+  readonly refreshesScheduled = new Gauge({
+    name: 'kiosk_token_refreshes_scheduled',
+    help: 'Signed-in sessions with a token refresh scheduled, by shard (sampled when scraped)',
+    labelNames: ['shard'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshesOverdue = new Gauge({
+    name: 'kiosk_token_refreshes_overdue',
+    help: 'Token refreshes more than 60 s past due that no worker has taken, by shard (sampled when scraped)',
+    labelNames: ['shard'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'kiosk_queue_jobs',
     help: 'Jobs per queue, shard and state (sampled when scraped)',

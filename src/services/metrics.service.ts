@@ -7,6 +7,7 @@ import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsExchangeRepository } from '../repositories/metrics-exchange.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { RefreshScheduleRepository } from '../repositories/refresh-schedule.repository';
 
 const PUBLISH_EVERY_MS = 5_000;
 const SNAPSHOT_TTL_MS = 3 * PUBLISH_EVERY_MS;
@@ -29,6 +30,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly exchange: MetricsExchangeRepository,
     private readonly jobs: JobRepository,
     private readonly leases: LeaseRepository,
+    private readonly refreshes: RefreshScheduleRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +64,11 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private async sampleQueues(): Promise<void> {
     const unclaimed = await this.leases.unclaimed(Date.now(), 5_000);
     unclaimed.forEach((n, shard) => this.metrics.signInsUnclaimed.set({ shard: String(shard) }, n));
+    const refreshes = await this.refreshes.counts(Date.now(), 60_000);
+    refreshes.forEach(({ scheduled, overdue }, shard) => {
+      this.metrics.refreshesScheduled.set({ shard: String(shard) }, scheduled);
+      this.metrics.refreshesOverdue.set({ shard: String(shard) }, overdue);
+    });
     for (const queue of Object.values(QUEUE_NAMES)) {
       const perShard = await this.jobs.counts(queue);
       perShard.forEach((counts, shard) => {
@@ -72,7 +79,12 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
 }
 
 /** Gauges read from Redis at scrape time are global: summing other processes' samples would double them. */
-const SAMPLED_AT_SCRAPE = new Set(['kiosk_queue_jobs', 'kiosk_sign_ins_unclaimed']);
+const SAMPLED_AT_SCRAPE = new Set([
+  'kiosk_queue_jobs',
+  'kiosk_sign_ins_unclaimed',
+  'kiosk_token_refreshes_scheduled',
+  'kiosk_token_refreshes_overdue',
+]);
 
 function withoutQueueGauge(snapshot: Snapshot): Snapshot {
   return snapshot.filter((m) => !SAMPLED_AT_SCRAPE.has(m.name));

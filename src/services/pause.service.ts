@@ -6,7 +6,8 @@ import { JobRepository } from '../repositories/job.repository';
 /**
  * Webex rate limits are per client id: a 429 from any endpoint means no call at all with this
  * client id for Retry-After (RFC 9110 §10.2.3). One pause stops the pollers on every worker (told
- * through Redis pub/sub), both queues (BullMQ's rate limit, shared by every worker) and new sign-ins.
+ * through Redis pub/sub), the deadline queue (BullMQ's rate limit, shared by every worker), token
+ * refreshes (`TokenService.refreshStep` asks) and new sign-ins.
  */
 @Injectable()
 export class PauseService {

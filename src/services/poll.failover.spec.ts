@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../repositories/job.repository';
 import { ReplicationUnconfirmedError } from '../repositories/replication.repository';
 import { StoredSession } from '../repositories/session.repository';
 import { fakeServices } from '../testing/fakes';
@@ -65,11 +64,11 @@ describe('PollService across a Redis failover', () => {
     loseAnswerOnce(t, (value) => value.record.status === 'authorized');
 
     await expect(t.polls.step(held)).rejects.toBeInstanceOf(ReplicationUnconfirmedError);
-    expect(t.jobs.scheduled.some((j) => j.queue === QUEUE_NAMES.refresh)).toBe(false);
+    expect(t.refreshes.scheduled).toEqual([]);
     expect(await t.polls.step(held)).toEqual({ kind: 'done' });
 
     expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
-    expect(t.jobs.scheduled.filter((j) => j.queue === QUEUE_NAMES.refresh && j.id === view.id)).toHaveLength(1);
+    expect(t.refreshes.scheduled.filter((r) => r.id === view.id)).toHaveLength(1);
     // The kiosk heard of it once, when Redis said the write was applied (the retry changed nothing).
     expect(t.push.views.filter((v) => v.id === view.id && v.status === 'authorized')).toHaveLength(1);
     expect(t.webex.polls).toBe(1);

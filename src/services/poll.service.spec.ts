@@ -69,10 +69,10 @@ describe('PollService', () => {
     expect(t.tokens.open(view.id, row.sealedTokens!).accessToken).toBe('ACCESS-SECRET');
     expect(t.push.views.at(-1)).toMatchObject({ status: 'authorized', profile: PERSON });
     expect(JSON.stringify(t.push.views)).not.toMatch(/SECRET/);
-    const refresh = t.jobs.scheduled.find((j) => j.queue === QUEUE_NAMES.refresh)!;
+    const refreshAt = t.refreshes.due.get(view.id)!;
     // 75–90 % into a one-hour lifetime.
-    expect(refresh.at - t.clock.now()).toBeGreaterThanOrEqual(0.75 * 3_600_000);
-    expect(refresh.at - t.clock.now()).toBeLessThanOrEqual(0.9 * 3_600_000);
+    expect(refreshAt - t.clock.now()).toBeGreaterThanOrEqual(0.75 * 3_600_000);
+    expect(refreshAt - t.clock.now()).toBeLessThanOrEqual(0.9 * 3_600_000);
   });
 
   it('drops the tokens when the kiosk cancelled while the granting poll was on the wire', async () => {
@@ -88,7 +88,7 @@ describe('PollService', () => {
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record.status).toBe('cancelled');
     expect(row.sealedTokens).toBeNull();
-    expect(t.jobs.scheduled.some((j) => j.queue === QUEUE_NAMES.refresh)).toBe(false);
+    expect(t.refreshes.scheduled).toEqual([]);
     // Every poller is told to drop it, and the deadline job goes.
     expect(t.leases.dropped).toEqual([view.id]);
     expect(t.control.messages).toContainEqual({ kind: 'cancel', id: view.id });
@@ -221,12 +221,47 @@ describe('PollService', () => {
     await t.polls.step(await t.hold(view.id));
     t.clock.advance(0.95 * 3_600_000);
     t.webex.refreshAnswers.push({ kind: 'fatal', code: 'invalid_grant', description: 'revoked' });
-    expect(await t.tokens.refreshStep(view.id, 1)).toEqual({ kind: 'done' });
+    expect(await t.tokens.refreshStep(view.id)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record).toMatchObject({ status: 'failed', error: { code: 'refresh_failed' }, profile: null });
     expect(row.sealedTokens).toBeNull();
     expect(row.sealedProfile).toBeNull();
     expect(t.push.views.at(-1)).toMatchObject({ status: 'failed', profile: null });
+  });
+
+  it('backs a failing refresh off for as long again as it is overdue, from 2 s up to a minute', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    await t.polls.step(await t.hold(view.id));
+    // Due at 75 % of the one-hour lifetime at the earliest; the provider keeps failing.
+    t.clock.advance(0.75 * 3_600_000);
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const outcome = await t.tokens.refreshStep(view.id);
+      expect(outcome.kind).toBe('later');
+      const wait = (outcome as { at: number }).at - t.clock.now();
+      waits.push(wait);
+      t.clock.advance(wait);
+    }
+    // FakeClock.random() is 0.5: each wait is 1.125 × the base.
+    expect(waits.map((w) => Math.round(w / 1.125))).toEqual([2_000, 2_250, 4_781, 10_160, 21_590, 45_879, 60_000, 60_000]);
+    expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
+  });
+
+  it('holds a refresh back while a 429 pauses every call with the client id', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    await t.polls.step(await t.hold(view.id));
+    t.clock.advance(0.8 * 3_600_000);
+    await t.pauses.pause(30_000);
+    t.webex.refreshAnswers.push({ kind: 'fatal', code: 'invalid_grant', description: 'would end the session' });
+    expect(await t.tokens.refreshStep(view.id)).toEqual({ kind: 'later', at: t.clock.now() + 30_000 });
+    expect(t.webex.refreshAnswers).toHaveLength(1);
+    expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
   });
 
   it('a signed-out session keeps neither tokens nor profile', async () => {
@@ -238,7 +273,8 @@ describe('PollService', () => {
     expect(await t.api.end(view.id)).toMatchObject({ status: 'signed_out', profile: null });
     const row = t.sessions.rows.get(view.id)!;
     expect([row.sealedTokens, row.sealedProfile, row.sealedDeviceCode, row.record.profile]).toEqual([null, null, null, null]);
-    expect(t.jobs.cancelled).toContainEqual({ queue: QUEUE_NAMES.refresh, id: view.id });
+    expect(t.refreshes.cancelled).toEqual([view.id]);
+    expect(t.refreshes.due.has(view.id)).toBe(false);
   });
 });
 

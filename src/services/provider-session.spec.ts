@@ -110,12 +110,12 @@ describe('a provider that gives no refresh token', () => {
   it('keeps the person signed in until the access token expires, then ends the session and tells the kiosk', async () => {
     const t = setUp();
     const view = await signedIn(t, { refreshToken: '', accessExpiresAt: t.clock.now() + 600_000 });
-    // The refresh job comes at 75–90 % of the lifetime: nothing to refresh with, so it waits for expiry.
+    // The refresh comes at 75–90 % of the lifetime: nothing to refresh with, so it waits for expiry.
     t.clock.advance(500_000);
-    expect(await t.tokens.refreshStep(view.id, 1)).toEqual({ kind: 'later', at: Date.parse(view.createdAt) + 600_000 });
+    expect(await t.tokens.refreshStep(view.id)).toEqual({ kind: 'later', at: Date.parse(view.createdAt) + 600_000 });
     expect(t.sessions.rows.get(view.id)!.record.status).toBe('authorized');
     t.clock.advance(100_000);
-    expect(await t.tokens.refreshStep(view.id, 1)).toEqual({ kind: 'done' });
+    expect(await t.tokens.refreshStep(view.id)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record).toMatchObject({ status: 'expired', error: { code: 'session_expired' } });
     expect(row.sealedTokens).toBeNull();

@@ -11,6 +11,7 @@ import { CryptoRepository } from '../repositories/crypto.repository';
 import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { RefreshScheduleRepository } from '../repositories/refresh-schedule.repository';
 import { DeviceAuthorization, IdentityProvider, ProviderRequestError } from '../repositories/identity-provider';
 import { DeadlineService } from './deadline.service';
 import { PauseService } from './pause.service';
@@ -34,6 +35,7 @@ export class SessionService {
     private readonly crypto: CryptoRepository,
     private readonly jobs: JobRepository,
     private readonly leases: LeaseRepository,
+    private readonly refreshes: RefreshScheduleRepository,
     private readonly pauses: PauseService,
     private readonly deadlines: DeadlineService,
     private readonly clock: ClockRepository,
@@ -128,7 +130,7 @@ export class SessionService {
       if (result.before.status === 'pending') {
         await Promise.all([this.jobs.cancel(QUEUE_NAMES.poll, id), this.deadlines.stopPolling(id)]);
       } else {
-        await this.jobs.cancel(QUEUE_NAMES.refresh, id);
+        await this.refreshes.cancel(id);
       }
       this.logger.log({ sessionId: id, status: result.after.status }, 'sign-in ended by the kiosk');
       if (ended.sealedTokens) void this.revokeQuietly(id, ended.sealedTokens);

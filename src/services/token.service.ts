@@ -6,9 +6,9 @@ import { retentionMs, SessionRecord } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { StepOutcome } from '../domain/step';
-import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
+import { RefreshScheduleRepository } from '../repositories/refresh-schedule.repository';
 import { StoredSession } from '../repositories/session.repository';
 import { IdentityProvider } from '../repositories/identity-provider';
 import { PauseService } from './pause.service';
@@ -24,8 +24,9 @@ const RETRY_CAP_MS = 60_000;
 export type RefreshResult = 'refreshed' | 'ended' | 'retry' | 'busy' | 'unrefreshable';
 
 /**
- * Token lifecycle: sealing tokens at rest, refreshing them ahead of expiry (a step job per
- * authorized session), and handing out fresh access tokens. Refreshes of one session are
+ * Token lifecycle: sealing tokens at rest, refreshing them ahead of expiry (each authorized session
+ * has its next refresh in `RefreshScheduleRepository`, run by `RefreshScheduler`), and handing out
+ * fresh access tokens. Refreshes of one session are
  * serialized by a lock, because Webex may rotate the refresh token and a second concurrent
  * refresh with the old one would be refused.
  */
@@ -37,7 +38,7 @@ export class TokenService {
     private readonly store: SessionStore,
     private readonly provider: IdentityProvider,
     private readonly crypto: CryptoRepository,
-    private readonly jobs: JobRepository,
+    private readonly refreshes: RefreshScheduleRepository,
     private readonly pauses: PauseService,
     private readonly locks: LockRepository,
     private readonly clock: ClockRepository,
@@ -63,17 +64,24 @@ export class TokenService {
   }
 
   async scheduleRefresh(record: SessionRecord): Promise<void> {
-    await this.jobs.schedule(QUEUE_NAMES.refresh, record.id, this.refreshDueAt(record, this.clock.random()));
+    await this.refreshes.schedule(record.id, this.refreshDueAt(record, this.clock.random()));
   }
 
-  /** One step of the refresh job of a session. */
-  async refreshStep(id: string, attempt: number): Promise<StepOutcome> {
+  /**
+   * A session's refresh, at its time: refreshes if due, and says when to come back. After a
+   * failure it comes back after as long again as the refresh is overdue (2 s at least, a minute at
+   * most): an exponential backoff that needs no count of attempts.
+   */
+  async refreshStep(id: string): Promise<StepOutcome> {
     const stored = await this.store.get(id);
     if (!stored || stored.record.status !== 'authorized') return { kind: 'done' };
     const now = this.clock.now();
-    // The job's own delay carries the jitter; `due` at its earliest bound only guards a duplicate job.
+    // The schedule carries the jitter; `due` at its earliest bound only guards an early run.
     const due = this.refreshDueAt(stored.record, 0);
     if (now < due) return { kind: 'later', at: this.refreshDueAt(stored.record, this.clock.random()) };
+    // A 429 pauses every call with this client id, refreshes included.
+    const pausedMs = await this.pauses.pausedForMs();
+    if (pausedMs > 0) return { kind: 'later', at: now + pausedMs };
     const result = await this.refreshNow(id);
     if (result === 'ended') return { kind: 'done' };
     // Nothing to refresh with: come back when the access token expires, and end the session then.
@@ -83,7 +91,7 @@ export class TokenService {
       if (!fresh || fresh.record.status !== 'authorized') return { kind: 'done' };
       return { kind: 'later', at: this.refreshDueAt(fresh.record, this.clock.random()) };
     }
-    const backoff = Math.min(RETRY_BASE_MS * 2 ** Math.min(attempt, 10), RETRY_CAP_MS);
+    const backoff = Math.min(Math.max(RETRY_BASE_MS, now - due), RETRY_CAP_MS);
     return { kind: 'later', at: now + backoff * (1 + 0.25 * this.clock.random()) };
   }
 

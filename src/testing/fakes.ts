@@ -10,6 +10,7 @@ import { LeaseRepository } from '../repositories/lease.repository';
 import { LockRepository } from '../repositories/lock.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { PushRepository } from '../repositories/push.repository';
+import { RefreshScheduleRepository } from '../repositories/refresh-schedule.repository';
 import { SessionRepository, StoredSession } from '../repositories/session.repository';
 import {
   DeviceAuthorization,
@@ -174,6 +175,24 @@ export class FakeJobs {
   }
 }
 
+/** The refresh schedule, in memory: when each session's next refresh is due. */
+export class FakeRefreshes {
+  readonly due = new Map<string, number>();
+  /** Every `schedule` call, in order. */
+  readonly scheduled: Array<{ id: string; at: number }> = [];
+  readonly cancelled: string[] = [];
+  schedule(id: string, at: number): Promise<void> {
+    this.due.set(id, at);
+    this.scheduled.push({ id, at });
+    return Promise.resolve();
+  }
+  cancel(id: string): Promise<void> {
+    this.due.delete(id);
+    this.cancelled.push(id);
+    return Promise.resolve();
+  }
+}
+
 export class FakeLocks {
   private readonly held = new Set<string>();
   tryAcquire(name: string): Promise<(() => Promise<void>) | null> {
@@ -200,6 +219,7 @@ export function fakeRepositories(clock = new FakeClock()) {
   const push = new FakePush();
   const webex = new FakeWebex();
   const jobs = new FakeJobs();
+  const refreshes = new FakeRefreshes();
   const locks = new FakeLocks();
   const leases = new FakeLeases();
   const control = new FakeControl();
@@ -209,6 +229,7 @@ export function fakeRepositories(clock = new FakeClock()) {
     push,
     webex,
     jobs,
+    refreshes,
     locks,
     leases,
     control,
@@ -219,6 +240,7 @@ export function fakeRepositories(clock = new FakeClock()) {
       push: push as unknown as PushRepository,
       webex: webex as IdentityProvider,
       jobs: jobs as unknown as JobRepository,
+      refreshes: refreshes as unknown as RefreshScheduleRepository,
       locks: locks as unknown as LockRepository,
       leases: leases as unknown as LeaseRepository,
       control: control as unknown as ControlRepository,
@@ -233,7 +255,7 @@ export function fakeRepositories(clock = new FakeClock()) {
 export function fakeServices(f = fakeRepositories()) {
   const store = new SessionStore(f.as.sessions, f.crypto, f.as.push, f.metrics);
   const pauses = new PauseService(f.as.control, f.as.jobs, f.clock);
-  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.jobs, pauses, f.as.locks, f.clock, f.metrics);
+  const tokens = new TokenService(store, f.as.webex, f.crypto, f.as.refreshes, pauses, f.as.locks, f.clock, f.metrics);
   const profiles = new ProfileService(store, f.as.webex, tokens, f.clock, f.metrics);
   const polls = new PollService(store, f.as.webex, f.crypto, tokens, profiles, f.clock, f.metrics);
   const deadlines = new DeadlineService(store, f.as.leases, f.as.control, f.clock);
@@ -243,6 +265,7 @@ export function fakeServices(f = fakeRepositories()) {
     f.crypto,
     f.as.jobs,
     f.as.leases,
+    f.as.refreshes,
     pauses,
     deadlines,
     f.clock,
