@@ -191,17 +191,31 @@ describe('RefreshScheduler', () => {
     expect(t.runs).toEqual([]);
   });
 
-  it('claims no more than its concurrency at once', async () => {
-    const t = scriptedTokens(() => ({ kind: 'done' }));
-    const due = Date.now() + 3_000;
-    for (let i = 0; i < 5; i++) await refreshes.schedule(`s${i}`, due);
+  it('runs no more than its concurrency at once, and the rest as slots free up', async () => {
+    const gates: Array<() => void> = [];
+    const runs: string[] = [];
+    const tokens = {
+      refreshStep: (id: string) => {
+        runs.push(id);
+        return new Promise<StepOutcome>((resolve) => gates.push(() => resolve({ kind: 'done' })));
+      },
+    } as unknown as TokenService;
+    for (let i = 0; i < 5; i++) await refreshes.schedule(`s${i}`, Date.now());
     const small = { ...config, worker: { concurrency: 3 } } as unknown as AppConfig;
-    const scheduler = new RefreshScheduler(small, refreshes, t.tokens, new ClockRepository(), jobs);
+    const scheduler = new RefreshScheduler(small, refreshes, tokens, new ClockRepository(), jobs);
     await scheduler.sweep();
-    await scheduler.sweep();
-    expect(await refreshes.counts(Date.now(), 0)).toEqual([{ scheduled: 5, overdue: 0 }]);
-    expect(await client.zcount('{t}:refresh:due', due, due)).toBe(2);
+    await expect.poll(() => runs.length).toBe(3);
+    // Every one is claimed, none can be taken by another worker meanwhile.
+    expect(await refreshes.claim(0, Date.now(), Date.now(), 10)).toEqual([]);
+    gates.shift()!();
+    await expect.poll(() => runs.length).toBe(4);
+    while (gates.length > 0 || runs.length < 5) {
+      gates.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await scheduler.idle();
+    expect(runs.sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+    expect(await refreshes.counts(Date.now(), 0)).toEqual([{ scheduled: 0, overdue: 0 }]);
     await scheduler.onApplicationShutdown();
-    expect(await client.zcount('{t}:refresh:due', due, due)).toBe(5);
   });
 });

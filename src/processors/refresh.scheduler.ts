@@ -10,6 +10,8 @@ import { TokenService } from '../services/token.service';
 const SWEEP_EVERY_MS = 2_000;
 /** Refreshes are claimed this long before they are due, so that each one's timer is set in time. */
 const CLAIM_AHEAD_MS = 4_000;
+/** Claimed refreshes a worker holds at most (each a timer until its time). */
+const MAX_HELD = 1_000;
 /** After an error talking to Redis or a bug, the refresh is tried again this much later. */
 const RETRY_AFTER_ERROR_MS = 5_000;
 /** How often a worker looks for jobs left in the legacy `token-refresh` queue (`adoptLegacyJobs`). */
@@ -18,19 +20,21 @@ const LEGACY_BATCH = 500;
 
 /**
  * The worker side of token refreshes: claims the refreshes coming due from
- * `RefreshScheduleRepository` every couple of seconds, runs each at its time (`TokenService`), and
- * writes when the next one is due. At most `WORKER_CONCURRENCY` claimed or running at once.
+ * `RefreshScheduleRepository` every couple of seconds, runs each at its time (`TokenService`), at
+ * most `WORKER_CONCURRENCY` at once, and writes when the next one is due.
  *
  * A claim holds a refresh until `WORKER_LOCK_MS` after the end of the window it was claimed in
  * (as a poller's lease holds a sign-in): a worker that dies leaves its claimed refreshes due again
- * then, for another worker's sweep. A refresh that outlives its claim is not run twice at once: `TokenService` refreshes a
- * session under a lock.
+ * then, for another worker's sweep. A refresh that outlives its claim is not run twice at once:
+ * `TokenService` refreshes a session under a lock.
  */
 @Injectable()
 export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RefreshScheduler.name);
-  /** Claimed refreshes waiting for their time. */
-  private readonly waiting = new Map<string, { claim: ClaimedRefresh; timer: NodeJS.Timeout }>();
+  /** Claimed refreshes not started yet: waiting for their time (a timer) or for a free slot (none). */
+  private readonly waiting = new Map<string, { claim: ClaimedRefresh; timer: NodeJS.Timeout | null }>();
+  /** Refreshes whose time has come, in order, waiting for one of `WORKER_CONCURRENCY` slots. */
+  private readonly ready: string[] = [];
   private readonly running = new Set<Promise<void>>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private legacyTimer: NodeJS.Timeout | null = null;
@@ -59,19 +63,20 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationSh
     this.closing = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     if (this.legacyTimer) clearInterval(this.legacyTimer);
-    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    for (const { timer } of this.waiting.values()) if (timer) clearTimeout(timer);
     const back = [...this.waiting.values()].map((w) => w.claim);
     this.waiting.clear();
+    this.ready.length = 0;
     await Promise.allSettled([...this.running]);
     await this.schedule.reschedule(back).catch((err: unknown) => {
       this.logger.warn({ err: String(err) }, 'could not give refreshes back; their claims will run out instead');
     });
   }
 
-  /** Claims and runs what is due now, without waiting for the timer (tests). */
+  /** One round: claims what comes due within `CLAIM_AHEAD_MS` on each shard this worker serves. */
   async sweep(): Promise<void> {
     for (const shard of this.config.redis.workerShards) {
-      const room = this.config.worker.concurrency - this.waiting.size - this.running.size;
+      const room = MAX_HELD - this.waiting.size;
       if (room <= 0 || this.closing) return;
       const now = this.clock.now();
       const horizon = now + CLAIM_AHEAD_MS;
@@ -120,18 +125,31 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   private wait(claim: ClaimedRefresh): void {
     const earlier = this.waiting.get(claim.id);
-    if (earlier) clearTimeout(earlier.timer);
+    if (earlier?.timer) clearTimeout(earlier.timer);
+    if (earlier && !earlier.timer) return; // already ready to run
     const timer = setTimeout(
       () => {
         // A timer may fire a millisecond before its time by the wall clock: never run early.
         if (this.clock.now() < claim.at) return this.wait(claim);
-        this.waiting.delete(claim.id);
-        const run = this.run(claim.id).finally(() => this.running.delete(run));
-        this.running.add(run);
+        this.waiting.set(claim.id, { claim, timer: null });
+        this.ready.push(claim.id);
+        this.startReady();
       },
       Math.max(0, claim.at - this.clock.now()),
     );
     this.waiting.set(claim.id, { claim, timer });
+  }
+
+  private startReady(): void {
+    while (!this.closing && this.running.size < this.config.worker.concurrency && this.ready.length > 0) {
+      const id = this.ready.shift()!;
+      this.waiting.delete(id);
+      const run = this.run(id).finally(() => {
+        this.running.delete(run);
+        this.startReady();
+      });
+      this.running.add(run);
+    }
   }
 
   private async run(id: string): Promise<void> {
