@@ -45,7 +45,7 @@ const REMOVE_ON_FAIL = { age: 24 * 3600 } as const;
  * bytes), and its step handles its own retries. The polls themselves run on the pollers' timers
  * (`PollScheduler`), not as job steps: a job move per poll cost ~40 Redis commands. Token
  * refreshes are not jobs either (`RefreshScheduleRepository`): a job per signed-in session cost
- * ≈ 25 commands per sign-in and per refresh.
+ * ≈ 11 commands and a worker's wake-up to add, ≈ 13 to remove and ≈ 25 per refresh.
  *
  * Each shard (`Shards`) has its own queue, under its hash tag. Queues are made here rather than
  * registered with `@nestjs/bullmq`, whose queues are providers named by queue name: one name per

@@ -30,8 +30,8 @@ type RedisWithScripts = RedisClient & {
  * When each signed-in session's tokens are next refreshed: one sorted set per shard (member: the
  * session, score: when), under the shard's hash tag. Scheduling a refresh is one `ZADD`, ending it
  * one `ZREM`; workers claim what is due in batches (`RefreshScheduler`). It replaced a BullMQ job
- * per signed-in session, whose add, wake-ups and moves cost ≈ 25 Redis commands per sign-in and per
- * refresh (bench/README.md, "December, eighth").
+ * per signed-in session: ≈ 11 Redis commands and a worker's wake-up to add it, ≈ 13 to remove it,
+ * ≈ 25 per refresh (bench/README.md, "December, eighth").
  */
 export class RefreshScheduleRepository {
   private readonly redis: RedisWithScripts;

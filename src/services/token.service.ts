@@ -26,9 +26,8 @@ export type RefreshResult = 'refreshed' | 'ended' | 'retry' | 'busy' | 'unrefres
 /**
  * Token lifecycle: sealing tokens at rest, refreshing them ahead of expiry (each authorized session
  * has its next refresh in `RefreshScheduleRepository`, run by `RefreshScheduler`), and handing out
- * fresh access tokens. Refreshes of one session are
- * serialized by a lock, because Webex may rotate the refresh token and a second concurrent
- * refresh with the old one would be refused.
+ * fresh access tokens. Refreshes of one session are serialized by a lock, because Webex may rotate
+ * the refresh token and a second concurrent refresh with the old one would be refused.
  */
 @Injectable()
 export class TokenService {
