@@ -10,7 +10,15 @@ function setUp() {
   /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
   const hold = async (id: string, claim: { at: number; takenOver: boolean } = { at: 0, takenOver: false }): Promise<HeldSignIn> =>
     s.polls.hold((await s.store.get(id))!, claim)!;
-  return { ...s, hold };
+  /** A sign-in whose first poll brought the token (one-hour access token): authorized. */
+  const signedIn = async () => {
+    const view = await s.api.create({});
+    s.clock.advance(2000);
+    s.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(s.clock.now()) });
+    await s.polls.step(await hold(view.id));
+    return view;
+  };
+  return { ...s, hold, signedIn };
 }
 
 function tokenSet(now: number, overrides: Partial<TokenSet> = {}): TokenSet {
@@ -231,10 +239,7 @@ describe('PollService', () => {
 
   it('backs a failing refresh off for as long again as it is overdue, from 2 s up to a minute', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
-    await t.polls.step(await t.hold(view.id));
+    const view = await t.signedIn();
     // Due at 75 % of the one-hour lifetime at the earliest; the provider keeps failing.
     t.clock.advance(0.75 * 3_600_000);
     const waits: number[] = [];
@@ -252,10 +257,7 @@ describe('PollService', () => {
 
   it('holds a refresh back while a 429 pauses every call with the client id', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
-    await t.polls.step(await t.hold(view.id));
+    const view = await t.signedIn();
     t.clock.advance(0.8 * 3_600_000);
     await t.pauses.pause(30_000);
     t.webex.refreshAnswers.push({ kind: 'fatal', code: 'invalid_grant', description: 'would end the session' });
@@ -266,10 +268,7 @@ describe('PollService', () => {
 
   it('a signed-out session keeps neither tokens nor profile', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
-    await t.polls.step(await t.hold(view.id));
+    const view = await t.signedIn();
     expect(await t.api.end(view.id)).toMatchObject({ status: 'signed_out', profile: null });
     const row = t.sessions.rows.get(view.id)!;
     expect([row.sealedTokens, row.sealedProfile, row.sealedDeviceCode, row.record.profile]).toEqual([null, null, null, null]);
