@@ -2,13 +2,16 @@ import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../src/config/config.schema';
+import type { SessionStatus } from '../src/domain/session';
 import { Shards } from '../src/domain/shards';
 import type { StepOutcome } from '../src/domain/step';
 import { RefreshScheduler } from '../src/processors/refresh.scheduler';
 import { ClockRepository } from '../src/repositories/clock.repository';
 import { JobRepository } from '../src/repositories/job.repository';
 import { RefreshScheduleRepository } from '../src/repositories/refresh-schedule.repository';
+import { SessionRepository } from '../src/repositories/session.repository';
 import type { TokenService } from '../src/services/token.service';
+import { sessionRecord } from '../src/testing/session-record';
 import { startRedis, TestRedis } from './support/processes';
 
 /** Token refreshes scheduled in a sorted set per shard, claimed by workers: against a real Redis. */
@@ -65,6 +68,27 @@ describe('RefreshScheduleRepository', () => {
       { id: 's2', at: T + 5_000 },
     ]);
     expect(await client.zrange('{t}:refresh:due', 0, -1, 'WITHSCORES')).toEqual(['s1', String(T + 5_000)]);
+  });
+
+  it('is written by the change that authorizes a session, in its script: both or neither', async () => {
+    const shards = new Shards('t', 1);
+    const sessions = new SessionRepository(client, shards);
+    const id = shards.newId();
+    const value = (status: SessionStatus) => ({
+      record: sessionRecord(id, status),
+      sealedDeviceCode: null,
+      sealedTokens: null,
+      sealedProfile: null,
+    });
+    await sessions.create(value('pending'), 60_000);
+    // A writer that lost the compare-and-set schedules nothing.
+    expect(await sessions.update(id, 7, value('authorized'), 60_000, null, false, T + 5_000)).toBe('conflict');
+    expect(await refreshes.dueAt(id)).toBeNull();
+    expect(await sessions.update(id, 1, value('authorized'), 60_000, null, false, T + 5_000)).toBe('ok');
+    expect(await refreshes.dueAt(id)).toBe(T + 5_000);
+    // A later change without a time leaves the schedule as it is.
+    expect(await sessions.update(id, 2, value('authorized'), 60_000, null)).toBe('ok');
+    expect(await refreshes.dueAt(id)).toBe(T + 5_000);
   });
 
   it('counts what is scheduled and what is overdue with no worker on it, shard by shard', async () => {

@@ -105,6 +105,14 @@ export class RefreshScheduleRepository {
   }
 
   private dueKey(shard: number): string {
-    return `${this.shards.tag(shard)}:refresh:due`;
+    return refreshDueKey(this.shards, shard);
   }
+}
+
+/**
+ * A shard's refresh schedule, beside its sessions (one hash tag): the write that authorizes a
+ * session schedules its first refresh in the same script (`SessionRepository.update`).
+ */
+export function refreshDueKey(shards: Shards, shard: number): string {
+  return `${shards.tag(shard)}:refresh:due`;
 }

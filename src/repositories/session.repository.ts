@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-client';
 import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord, WEBEX } from '../domain/session';
 import { Shards } from '../domain/shards';
+import { refreshDueKey } from './refresh-schedule.repository';
 import { ReplicationRepository } from './replication.repository';
 
 /** A session as stored: the record plus its sealed (encrypted) secrets. */
@@ -45,7 +46,10 @@ const NULLABLE: ReadonlyArray<keyof SessionRecord> = [
 // One string per session, `<rev>|<json>`: a whole-value compare-and-set is one GET and one SET, and
 // the value is smaller than a hash of the same fields. Workers and API processes change the same
 // session concurrently (a cancel while a token answer is on its way), and only one of them may win.
-// KEYS: session, live index. ARGV: expected rev, json, ttlMs, index score ('' leaves it), id.
+// The change that authorizes a session also schedules its first token refresh, so that no session
+// is ever authorized without one, and the two cost one round trip.
+// KEYS: session, live index, refresh schedule. ARGV: expected rev, json, ttlMs, index score ('' leaves
+// it), id, refresh due at ('' leaves it).
 const UPDATE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
@@ -53,11 +57,12 @@ local rev = string.match(cur, '^(%d+)|')
 if rev ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], (tonumber(rev) + 1) .. '|' .. ARGV[2], 'PX', ARGV[3])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[6], ARGV[5]) end
 return 1
 `;
 
 type RedisWithScripts = RedisClient & {
-  sessionUpdate(key: string, index: string, ...args: string[]): Promise<number>;
+  sessionUpdate(key: string, index: string, refreshes: string, ...args: string[]): Promise<number>;
 };
 
 /**
@@ -77,7 +82,7 @@ export class SessionRepository {
   ) {
     this.redis = redis as RedisWithScripts;
     if (!('sessionUpdate' in redis)) {
-      redis.defineCommand('sessionUpdate', { numberOfKeys: 2, lua: UPDATE_SCRIPT });
+      redis.defineCommand('sessionUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT });
     }
   }
 
@@ -95,6 +100,8 @@ export class SessionRepository {
    * Writes `value` only if nobody changed the session since `rev` was read. `indexUntil` sets the
    * session's entry in the index (pass it when it leaves pending, and when its key lives longer).
    * `durable`: a change a failover must not undo, confirmed by replicas when so configured.
+   * `refreshAt`: schedules the session's next token refresh (`RefreshScheduleRepository`) with the
+   * change, in the same atomic write.
    */
   async update(
     id: string,
@@ -103,17 +110,21 @@ export class SessionRepository {
     ttlMs: number,
     indexUntil: number | null,
     durable = false,
+    refreshAt: number | null = null,
   ): Promise<'ok' | 'conflict' | 'missing'> {
     if (!this.shards.owns(id)) return 'missing';
     const ticket = durable ? this.replication?.ticket() : undefined;
+    const shard = this.shards.of(id);
     const result = await this.redis.sessionUpdate(
       this.key(id),
-      this.indexKey(this.shards.of(id)),
+      this.indexKey(shard),
+      refreshDueKey(this.shards, shard),
       String(rev),
       encodeSession(value),
       String(Math.max(1, Math.ceil(ttlMs))),
       indexUntil === null ? '' : String(Math.ceil(indexUntil)),
       id,
+      refreshAt === null ? '' : String(Math.ceil(refreshAt)),
     );
     if (result === 1 && ticket !== undefined) await this.replication?.confirm(ticket);
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';

@@ -15,7 +15,7 @@ const PROFILE_DEADLINE_MS = 5 * 60_000;
 
 /**
  * The step between "Webex gave us tokens" and "authorized": read `/people/me` (with one refresh
- * and retry on 401), then publish the profile and start the token's refresh schedule.
+ * and retry on 401), then publish the profile and schedule the token's first refresh (one write).
  */
 @Injectable()
 export class ProfileService {
@@ -47,7 +47,9 @@ export class ProfileService {
             error: null,
             updatedAt: now,
           };
-          return { record, ttlMs: retentionMs(record, now) };
+          // Authorized and its first refresh scheduled: one write, never one without the other.
+          const refreshAt = this.tokens.refreshDueAt(record, this.clock.random());
+          return { record, ttlMs: retentionMs(record, now), refreshAt };
         },
         stored,
       );
@@ -57,7 +59,6 @@ export class ProfileService {
           this.metrics.pushLatency.observe((this.clock.now() - grantedAt) / 1000);
           this.metrics.timeToApprove.observe(Math.max(0, grantedAt - result.after.createdAt) / 1000);
         }
-        await this.tokens.scheduleRefresh(result.after);
       }
       return { kind: 'done' };
     }
@@ -91,9 +92,9 @@ export class ProfileService {
     for (let round = 0; ; round++) {
       const stored = current ?? (await this.store.get(id));
       if (stored?.record.status === 'authorized' && round === 0) {
-        // A retry: a Redis failover swallowed the answer to the write that authorized it, and with it
-        // the refresh schedule that follows. Scheduling is idempotent (the job's id is the session's).
-        await this.tokens.scheduleRefresh(stored.record);
+        // A retry: a Redis failover swallowed the answer to the write that authorized it. That write
+        // scheduled the refresh too; this makes sure of it, leaving a time already there alone.
+        await this.tokens.ensureRefreshScheduled(stored.record);
         return null;
       }
       if (!stored || stored.record.status !== 'pending' || !stored.sealedTokens) return null;

@@ -12,6 +12,8 @@ export interface SessionChange {
   ttlMs: number;
   sealedTokens?: string | null;
   sealedDeviceCode?: string | null;
+  /** Schedules the session's next token refresh for then, in the same atomic write as the change. */
+  refreshAt?: number;
 }
 
 /** Decides a change from the current stored state, or `null` for "leave it as it is". */
@@ -82,6 +84,7 @@ export class SessionStore {
           change.ttlMs,
           this.indexUntil(current.record, next.record, change.ttlMs),
           mustSurviveFailover(current.record, change),
+          change.refreshAt ?? null,
         )
         .catch((err: unknown) => {
           // Applied, but the replicas' confirmation was cut off by a failover. Kiosks hear of it now:

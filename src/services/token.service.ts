@@ -62,8 +62,9 @@ export class TokenService {
     return issued + (expires - issued) * (0.75 + 0.15 * random);
   }
 
-  async scheduleRefresh(record: SessionRecord): Promise<void> {
-    await this.refreshes.schedule(record.id, this.refreshDueAt(record, this.clock.random()));
+  /** Schedules a refresh of an authorized session unless one is scheduled (or held by a worker) already. */
+  async ensureRefreshScheduled(record: SessionRecord): Promise<void> {
+    await this.refreshes.scheduleIfAbsent(record.id, this.refreshDueAt(record, this.clock.random()));
   }
 
   /**

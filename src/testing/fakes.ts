@@ -34,6 +34,9 @@ import { TokenService } from '../services/token.service';
 export class FakeSessionRepository {
   readonly rows = new Map<string, StoredSession>();
 
+  /** `refreshes`: the schedule an update's `refreshAt` writes to, as the real update script does. */
+  constructor(private readonly refreshes: FakeRefreshes) {}
+
   create(value: Omit<StoredSession, 'rev'>): Promise<void> {
     this.rows.set(value.record.id, structuredClone({ ...value, rev: 1 }));
     return Promise.resolve();
@@ -48,12 +51,21 @@ export class FakeSessionRepository {
     return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [structuredClone(this.rows.get(id)!)] : [])));
   }
 
-  update(id: string, rev: number, value: Omit<StoredSession, 'rev'>): Promise<'ok' | 'conflict' | 'missing'> {
+  async update(
+    id: string,
+    rev: number,
+    value: Omit<StoredSession, 'rev'>,
+    _ttlMs?: number,
+    _indexUntil?: number | null,
+    _durable?: boolean,
+    refreshAt: number | null = null,
+  ): Promise<'ok' | 'conflict' | 'missing'> {
     const row = this.rows.get(id);
-    if (!row) return Promise.resolve('missing');
-    if (row.rev !== rev) return Promise.resolve('conflict');
+    if (!row) return 'missing';
+    if (row.rev !== rev) return 'conflict';
     this.rows.set(id, structuredClone({ ...value, rev: rev + 1 }));
-    return Promise.resolve('ok');
+    if (refreshAt !== null) await this.refreshes.schedule(id, refreshAt);
+    return 'ok';
   }
 }
 
@@ -186,6 +198,9 @@ export class FakeRefreshes {
     this.scheduled.push({ id, at });
     return Promise.resolve();
   }
+  scheduleIfAbsent(id: string, at: number): Promise<void> {
+    return this.due.has(id) ? Promise.resolve() : this.schedule(id, at);
+  }
   cancel(id: string): Promise<void> {
     this.due.delete(id);
     this.cancelled.push(id);
@@ -215,11 +230,11 @@ export const PERSON: Profile = {
 
 /** The fakes typed as what the services inject (they match structurally, minus private fields). */
 export function fakeRepositories(clock = new FakeClock()) {
-  const sessions = new FakeSessionRepository();
+  const refreshes = new FakeRefreshes();
+  const sessions = new FakeSessionRepository(refreshes);
   const push = new FakePush();
   const webex = new FakeWebex();
   const jobs = new FakeJobs();
-  const refreshes = new FakeRefreshes();
   const locks = new FakeLocks();
   const leases = new FakeLeases();
   const control = new FakeControl();
