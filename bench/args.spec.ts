@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgsError, parseArgs, warmupWorkload, workloadDefaults } from './args';
+import { ArgsError, parseArgs, STANDBY_DEFAULT_S, warmupWorkload, workloadDefaults } from './args';
 
 describe('parseArgs', () => {
   it('runs both standard workloads by default', () => {
@@ -90,6 +90,16 @@ describe('workloadDefaults', () => {
   it('is the issue’s fleet and surge', () => {
     expect(workloadDefaults('fleet')).toMatchObject({ thinkMinS: 5, thinkMaxS: 40, denyShare: 0.1, expireShare: 0.1 });
     expect(workloadDefaults('surge')).toMatchObject({ thinkMinS: 90, thinkMaxS: 180, durationS: 180 });
+  });
+});
+
+describe('--standby', () => {
+  it('measures one heartbeat interval by default, as long as asked, or not at all', () => {
+    expect(parseArgs(['--workload', 'fleet']).workloads[0].standbyS).toBe(STANDBY_DEFAULT_S);
+    expect(parseArgs(['--standby', '60']).workloads.map((w) => w.standbyS)).toEqual([60, 60]);
+    expect(parseArgs(['--standby=0']).workloads[0].standbyS).toBe(0);
+    expect(() => parseArgs(['--standby', '-1'])).toThrow(ArgsError);
+    expect(() => parseArgs(['--standby'])).toThrow(/needs a value/);
   });
 });
 

@@ -49,7 +49,18 @@ export interface WorkloadOptions {
    * out until every one of them is final (`warmupWorkload`); 0: none, the phase meets a cold process.
    */
   warmupS: number;
+  /**
+   * Seconds the service stands by with the kiosks connected and nothing signing in, measured
+   * before the phase (`standby` in the report); 0: not measured.
+   */
+  standbyS: number;
 }
+
+/**
+ * Socket.IO's ping interval (the service keeps its default): a standby window this long holds one
+ * heartbeat of every connected kiosk, however their connections were spread.
+ */
+export const STANDBY_DEFAULT_S = 25;
 
 export interface BenchArgs {
   workloads: WorkloadOptions[];
@@ -77,6 +88,8 @@ export const USAGE = `usage: npm run bench -- [options]     (or: node dist/bench
                                limit (Node sizes its heap from it); needs root and a cgroup memory controller
   --warmup S                   first play S seconds of steady arrivals, unmeasured, and wait until they are
                                final, so that the phase measures warm processes (default 0: cold)
+  --standby S                  before the phase, measure the service with the kiosks connected and nothing
+                               signing in for S seconds (default ${STANDBY_DEFAULT_S}: one heartbeat of each kiosk; 0: skip)
   --help
 `;
 
@@ -101,6 +114,7 @@ interface Overrides {
   shards?: number;
   serviceMemoryLimitMiB?: number;
   warmupS?: number;
+  standbyS?: number;
 }
 
 /** The standard workloads of issue 7, with any overrides applied. */
@@ -133,6 +147,7 @@ export function workloadDefaults(name: WorkloadName, o: Overrides = {}): Workloa
     shards: o.shards ?? 1,
     serviceMemoryLimitMiB: o.serviceMemoryLimitMiB ?? null,
     warmupS: o.warmupS ?? 0,
+    standbyS: o.standbyS ?? STANDBY_DEFAULT_S,
   };
 }
 
@@ -198,6 +213,7 @@ const VALUE_FLAGS = new Set([
   '--shards',
   '--service-memory-limit',
   '--warmup',
+  '--standby',
 ]);
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -274,6 +290,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--warmup':
         o.warmupS = positiveInt(flag, v, 0);
+        break;
+      case '--standby':
+        o.standbyS = positiveInt(flag, v, 0);
         break;
       case '--help':
       case '-h':

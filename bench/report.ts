@@ -39,9 +39,23 @@ export interface WarmupRun {
   cpuS: number | null;
 }
 
+/**
+ * The service standing by before the phase: the kiosks connected, nothing signing in. What it
+ * spends then — above all Socket.IO's heartbeat of every kiosk — it spends through the phase too,
+ * and the floors, which hold no connection, never do.
+ */
+export interface StandbyRun {
+  seconds: number;
+  kiosks: number;
+  /** The service processes' CPU over the window. */
+  serviceCpuS: number | null;
+}
+
 export interface ServiceResult {
   /** null: no warm-up (`--warmup 0`), the phase met a freshly started service. */
   warmup: WarmupRun | null;
+  /** null: not measured (`--standby 0`). */
+  standby: StandbyRun | null;
   processes: ProcessCost[];
   redis: RedisCost;
   simulator: ProcessCost;
@@ -62,6 +76,8 @@ export interface ServiceResult {
   serviceMetrics: ServiceMetrics | null;
   cost: {
     polls: number;
+    /** Wall-clock seconds between the two readings of the service's CPU. */
+    phaseSeconds: number;
     serviceCpuS: number | null;
     redisCpuS: number | null;
     serviceCpuSPer1000Polls: number | null;
@@ -96,6 +112,8 @@ export interface Comparison {
   cpuPerPollOursOverFloor: { service: number | null; serviceAndRedis: number | null };
   /** The same against the undici floor. */
   cpuPerPollOursOverUndiciFloor: { service: number | null; serviceAndRedis: number | null };
+  /** Against the `fetch` floor, the service's CPU less standing by over the phase (`lessStandby`). */
+  cpuPerPollLessStandbyOverFloor: { service: number | null; serviceAndRedis: number | null };
   oldDesign: OldDesignComparison;
   pushLatencyMs: Summary;
 }
@@ -128,6 +146,15 @@ export function perThousand(cpuS: number | null, polls: number): number | null {
   return cpuS === null || polls <= 0 ? null : (cpuS / polls) * 1000;
 }
 
+/**
+ * The service's CPU in the phase less what standing by, at the rate measured before it, costs over
+ * the phase's length: what the polls and sign-ins themselves cost. Null where a reading is missing.
+ */
+export function lessStandby(serviceCpuS: number | null, phaseSeconds: number, standby: StandbyRun | null): number | null {
+  if (serviceCpuS === null || standby?.serviceCpuS == null || standby.seconds <= 0) return null;
+  return serviceCpuS - (standby.serviceCpuS / standby.seconds) * phaseSeconds;
+}
+
 export function buildComparison(
   service: ServiceResult,
   floor: FloorResult | null,
@@ -139,9 +166,19 @@ export function buildComparison(
     service: ratio(service.cost.serviceCpuSPer1000Polls, f?.cost.cpuSPer1000Polls ?? null),
     serviceAndRedis: ratio(service.cost.serviceAndRedisCpuSPer1000Polls, f?.cost.cpuSPer1000Polls ?? null),
   });
+  const cost = service.cost;
+  const rest = lessStandby(cost.serviceCpuS, cost.phaseSeconds, service.standby);
+  const floorPer1000 = floor?.cost.cpuSPer1000Polls ?? null;
   return {
     cpuPerPollOursOverFloor: over(floor),
     cpuPerPollOursOverUndiciFloor: over(floorUndici),
+    cpuPerPollLessStandbyOverFloor: {
+      service: ratio(perThousand(rest, cost.polls), floorPer1000),
+      serviceAndRedis: ratio(
+        perThousand(rest === null || cost.redisCpuS === null ? null : rest + cost.redisCpuS, cost.polls),
+        floorPer1000,
+      ),
+    },
     oldDesign: compareWithBrowserPolling({ signInDurationsMs: durationsMs, signing: w.signing, browserPollS: 2 }),
     pushLatencyMs: service.analysis.pushLatencyMs,
   };
@@ -186,6 +223,18 @@ function warmupCell(w: WarmupRun | null): string {
   if (!w) return 'none (cold)';
   const left = w.unresolved > 0 ? `, ${fmt(w.unresolved)} unresolved` : '';
   return `${fmt(w.signIns)} sign-ins in ${fmt(w.seconds, 1)} s, ${fmt(w.cpuS, 1)} CPU s${left}`;
+}
+
+/** "1.2 ms of CPU per s over 25 s with 10,000 kiosks; 3.0 s of the phase", or why there is no figure. */
+function standbyCell(s: ServiceResult): string {
+  const b = s.standby;
+  if (!b) return 'not measured (--standby 0)';
+  if (b.serviceCpuS === null) return '—';
+  const perS = b.serviceCpuS / b.seconds;
+  return (
+    `${fmt(perS * 1000, 1)} ms of service CPU per s over ${fmt(b.seconds, 1)} s with ${fmt(b.kiosks)} kiosks; ` +
+    `${fmt(perS * s.cost.phaseSeconds, 1)} s of the phase's ${fmt(s.cost.serviceCpuS, 1)} s`
+  );
 }
 
 /** The report table of one workload. */
@@ -273,6 +322,11 @@ export function reportTable(r: WorkloadResult): string {
       r.floorUndici ? '1×' : '—',
     ],
     [
+      '  less standing by (kiosks connected, idle)',
+      `${fmt(r.comparison.cpuPerPollLessStandbyOverFloor.service, 2)}× (service), ${fmt(r.comparison.cpuPerPollLessStandbyOverFloor.serviceAndRedis, 2)}× (+redis)`,
+      ...same('—'),
+    ],
+    [
       'CPU per poll, ours ÷ undici floor',
       `${fmt(r.comparison.cpuPerPollOursOverUndiciFloor.service, 2)}× (service), ${fmt(r.comparison.cpuPerPollOursOverUndiciFloor.serviceAndRedis, 2)}× (+redis)`,
       ...both((f) =>
@@ -323,6 +377,7 @@ export function reportTable(r: WorkloadResult): string {
       `${fmt(s.connect.kiosks)} in ${fmt(s.connect.seconds, 1)} s, ${fmt(s.connect.serviceCpuS, 1)} CPU s; service RSS then ${s.connect.rssAfterConnectBytes.map(fmtBytes).join(', ')}`,
       ...same('—'),
     ],
+    ['standing by before the phase', standbyCell(s), ...same('—')],
     ['kiosk disconnects / reconnects', `${fmt(s.kiosks.disconnects)} / ${fmt(s.kiosks.reconnects)}`, ...same('—')],
     [`warm-up before the phase (--warmup ${fmt(w.warmupS)})`, warmupCell(s.warmup), ...both((f) => warmupCell(f.warmup))],
   ];

@@ -32,6 +32,7 @@ import {
   type FloorResult,
   type ProcessCost,
   type ServiceResult,
+  type StandbyRun,
   type WarmupRun,
   type SimCounters,
   type WorkloadResult,
@@ -249,6 +250,19 @@ async function warmUp(
   };
 }
 
+/**
+ * `--standby S`: the service's CPU over S seconds with the kiosks connected and nothing signing in
+ * (the window is the measurement; there is no event to wait for), or null for none.
+ */
+async function standBy(w: WorkloadOptions, pids: number[], kiosks: number): Promise<StandbyRun | null> {
+  if (w.standbyS <= 0) return null;
+  log(`[${w.name}] standing by ${w.standbyS} s with ${kiosks} kiosks connected…`);
+  const cpu0 = cpuOf(pids);
+  const start = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, w.standbyS * 1000));
+  return { seconds: (Date.now() - start) / 1000, kiosks, serviceCpuS: diff(cpuOf(pids), cpu0) };
+}
+
 async function runServicePhase(
   w: WorkloadOptions,
   redis: BenchRedis,
@@ -272,6 +286,7 @@ async function runServicePhase(
   };
   progress.end();
   const warmup = await warmUp(w, backend, sim, 'service', () => cpuOf(pids));
+  const standby = await standBy(w, pids, connect.kiosks);
 
   const metrics = async (): Promise<string | null> => {
     try {
@@ -285,6 +300,7 @@ async function runServicePhase(
   const metrics0 = await metrics();
   const stats0 = await sim.stats();
   const cpu0 = cpuOf(pids);
+  const cpuReadAt0 = Date.now();
   const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
   const simCpu0 = readCpuSeconds(simChild.pid);
   const benchCpu0 = process.cpuUsage();
@@ -307,6 +323,7 @@ async function runServicePhase(
   await new Promise((r) => setTimeout(r, 500)); // let the last answers land before reading the counters
   const metrics1 = await metrics();
   const cpu1 = cpuOf(pids);
+  const phaseSeconds = (Date.now() - cpuReadAt0) / 1000;
   const redisReadings = await redisProbe.finish();
   const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
   const benchCpu = process.cpuUsage(benchCpu0);
@@ -331,6 +348,7 @@ async function runServicePhase(
   }));
   const result: ServiceResult = {
     warmup,
+    standby,
     processes,
     redis:
       w.redis === 'single'
@@ -361,6 +379,7 @@ async function runServicePhase(
     serviceMetrics: metrics1 === null ? null : serviceMetrics(metrics1, metrics0),
     cost: {
       polls: simCounters.polls,
+      phaseSeconds,
       serviceCpuS,
       redisCpuS,
       serviceCpuSPer1000Polls: perThousand(serviceCpuS, simCounters.polls),
