@@ -85,7 +85,6 @@ export function redisPhaseCost(
     commandsPerPoll: ratio(commands, polls),
     commandsPerPollByCommand: mergedCommandStats
       .filter((c) => c.command !== 'info')
-      .slice(0, 15)
       .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll })),
     bytesPerPendingSession:
       sampled === null
