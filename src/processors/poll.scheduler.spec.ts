@@ -73,8 +73,18 @@ class ScriptedLeases {
   }
 
   release(_me: string, id: string): Promise<void> {
-    this.owned.delete(id);
-    this.released.push(id);
+    return this.releaseAll(_me, [id]);
+  }
+
+  /** Each call's ids, in order. */
+  readonly releaseCalls: string[][] = [];
+
+  releaseAll(_me: string, ids: readonly string[]): Promise<void> {
+    this.releaseCalls.push([...ids]);
+    for (const id of ids) {
+      this.owned.delete(id);
+      this.released.push(id);
+    }
     return Promise.resolve();
   }
 
@@ -131,6 +141,8 @@ describe('PollScheduler on a fake clock', () => {
   let onControl: (m: ControlMessage) => void;
   let pauses: { pause: ReturnType<typeof vi.fn> };
   let cancelled: string[];
+  /** Each `cancelAll` call's ids. */
+  let cancelCalls: string[][];
   let scheduler: PollScheduler;
 
   function start(pollRatePerSecond = 1_000): PollScheduler {
@@ -148,8 +160,9 @@ describe('PollScheduler on a fake clock', () => {
       pausedUntil: () => Promise.resolve(0),
     } as unknown as ControlRepository;
     const jobs = {
-      cancel: (_q: string, id: string) => {
-        cancelled.push(id);
+      cancelAll: (_q: string, ids: readonly string[]) => {
+        cancelCalls.push([...ids]);
+        cancelled.push(...ids);
         return Promise.resolve();
       },
     } as unknown as JobRepository;
@@ -177,6 +190,7 @@ describe('PollScheduler on a fake clock', () => {
     polls = new ScriptedPolls();
     pauses = { pause: vi.fn(() => Promise.resolve()) };
     cancelled = [];
+    cancelCalls = [];
   });
 
   afterEach(async () => {
@@ -193,6 +207,22 @@ describe('PollScheduler on a fake clock', () => {
     // Done: its lease is released and its queue job removed, and nothing polls it again.
     expect(leases.released).toEqual(['s1']);
     expect(cancelled).toEqual(['s1']);
+  });
+
+  it('lets go of sign-ins that end together, and removes their jobs, in one call each', async () => {
+    for (const id of ['a', 'b', 'c']) {
+      leases.due.set(id, T0 + 2_000);
+      polls.script(id, done);
+    }
+    leases.due.set('d', T0 + 2_000);
+    polls.script('d', every(2_000), done);
+    await start().onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // a, b and c end on the same answer round: one release and one removal for the three; d ends
+    // later, in a call of its own.
+    expect(leases.releaseCalls.map((ids) => [...ids].sort())).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(cancelCalls.map((ids) => [...ids].sort())).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(polls.timesOf('d')).toEqual([2_000, 4_000]);
   });
 
   it('spreads polls due together over POLL_RATE_LIMIT, each one later, none sooner', async () => {

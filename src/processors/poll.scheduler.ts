@@ -7,7 +7,7 @@ import { Shards } from '../domain/shards';
 import { StepOutcome } from '../domain/step';
 import { ClockRepository } from '../repositories/clock.repository';
 import { ControlMessage, ControlRepository } from '../repositories/control.repository';
-import { JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
+import { CANCEL_BATCH_MAX, JobRepository, QUEUE_NAMES } from '../repositories/job.repository';
 import { Claimed, LeaseRepository } from '../repositories/lease.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisFactory } from '../repositories/redis.factory';
@@ -41,6 +41,12 @@ const RETRY_AFTER_ERROR_MS = 1_000;
  */
 const RENEW_BATCH_MS = 100;
 const RENEW_BATCH_MAX = 500;
+/**
+ * Sign-ins that end within this window let go of their leases and have their jobs removed together:
+ * a command and a script per shard for the lot instead of two per sign-in. The kiosk has its push
+ * by then; a sign-in whose job is left by a crash meanwhile is ended at its deadline.
+ */
+const END_BATCH_MS = 100;
 /**
  * Polls are timed on this grid (`TimerSlots`): each is rounded up to the next slot, and the polls
  * of one slot go out together, which costs less CPU per poll than waking the process for each
@@ -84,6 +90,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
   private resyncTimer: NodeJS.Timeout | null = null;
   private readonly rate: RateGate;
   private readonly renewals: Batch<{ id: string; until: number }, boolean>;
+  private readonly endings: Batch<string, null>;
   /** A poll may start only if the lease outlives `now + startWindowMs` (request timeout plus a margin). */
   private readonly startWindowMs: number;
 
@@ -107,6 +114,10 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     );
     this.rate = new RateGate(() => config.poller.pollRatePerSecond / this.pollers);
     this.renewals = new Batch(RENEW_BATCH_MS, RENEW_BATCH_MAX, (leases) => this.leases.renewAll(this.pollerId, leases));
+    this.endings = new Batch(END_BATCH_MS, CANCEL_BATCH_MAX, async (ids) => {
+      await Promise.all([this.leases.releaseAll(this.pollerId, ids), this.jobs.cancelAll(QUEUE_NAMES.poll, ids)]);
+      return ids.map(() => null);
+    });
     const { leaseMs } = config.poller;
     const timeoutMs = config.webex.timeoutMs;
     this.startWindowMs = timeoutMs + Math.min(MAX_LEASE_MARGIN_MS, (leaseMs - timeoutMs) / 2);
@@ -129,6 +140,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.timers.clearAll();
     await Promise.allSettled([...this.running]);
+    await this.endings.flush();
     const back = [...this.held.values()].map((h) => ({ id: h.id, dueAt: h.stage === 'profile' ? this.clock.now() : h.nextAt }));
     for (let i = 0; i < back.length; i += 1_000) {
       await this.leases.handoff(this.pollerId, back.slice(i, i + 1_000)).catch((err: unknown) => {
@@ -269,7 +281,7 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     switch (outcome.kind) {
       case 'done':
         this.forget(h);
-        await Promise.all([this.leases.release(this.pollerId, h.id), this.jobs.cancel(QUEUE_NAMES.poll, h.id)]);
+        await this.endings.add(h.id);
         return;
       case 'paused':
         await this.pauses.pause(outcome.pauseMs);
@@ -387,17 +399,19 @@ class Batch<T, R> {
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.items.push({ item, resolve, reject });
-      if (this.items.length >= this.max) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+      if (this.items.length >= this.max) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
     });
   }
 
-  private flush(): void {
+  /** Hands what is collected to `run` now; settles when that run has. */
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.items;
     this.items = [];
-    this.run(batch.map((b) => b.item)).then(
+    if (batch.length === 0) return Promise.resolve();
+    return this.run(batch.map((b) => b.item)).then(
       (results) => batch.forEach((b, i) => b.resolve(results[i])),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );

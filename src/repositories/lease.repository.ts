@@ -191,7 +191,14 @@ export class LeaseRepository {
   }
 
   async release(me: string, id: string): Promise<void> {
-    await this.redis.zrem(this.ownerKey(this.shards.of(id), me), id);
+    await this.releaseAll(me, [id]);
+  }
+
+  /** Lets go of many sign-ins (ended ones) in one command per shard. */
+  async releaseAll(me: string, ids: readonly string[]): Promise<void> {
+    await Promise.all(
+      [...this.shards.group(ids, (id) => id)].map(([shard, group]) => this.redis.zrem(this.ownerKey(shard, me), ...group)),
+    );
   }
 
   async drop(id: string): Promise<void> {
