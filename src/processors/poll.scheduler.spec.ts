@@ -40,6 +40,8 @@ class ScriptedLeases {
   readonly renewManyCalls: Array<Array<{ id: string; until: number }>> = [];
   readonly handedBack: Array<{ id: string; dueAt: number }> = [];
   readonly released: string[] = [];
+  /** Each `releaseAll` call's ids, in order. */
+  readonly releaseCalls: string[][] = [];
   /** While set, `renew` answers only when the returned promise's resolver is called. */
   holdRenewals = false;
   readonly heldRenewals: Array<() => void> = [];
@@ -72,12 +74,9 @@ class ScriptedLeases {
     return Promise.resolve();
   }
 
-  release(_me: string, id: string): Promise<void> {
-    return this.releaseAll(_me, [id]);
+  release(me: string, id: string): Promise<void> {
+    return this.releaseAll(me, [id]);
   }
-
-  /** Each call's ids, in order. */
-  readonly releaseCalls: string[][] = [];
 
   releaseAll(_me: string, ids: readonly string[]): Promise<void> {
     this.releaseCalls.push([...ids]);
