@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisPhaseCost, sumOrNull, type PrimaryReading } from './redis-cost';
-import { primariesCell } from './report';
+import { memoryPartsCell, primariesCell } from './report';
 
 function reading(name: string, o: Partial<PrimaryReading> = {}): PrimaryReading {
   return {
@@ -11,9 +11,9 @@ function reading(name: string, o: Partial<PrimaryReading> = {}): PrimaryReading 
     peakRssBytes: 10 << 20,
     commands: 1_000,
     commandStats: [],
-    atStart: { usedMemory: 1_000_000, keys: 0 },
-    atMemorySample: { usedMemory: 1_500_000, keys: 300 },
-    atEnd: { usedMemory: 1_200_000, keys: 100 },
+    atStart: { usedMemory: 1_000_000, keys: 0, memory: null },
+    atMemorySample: { usedMemory: 1_500_000, keys: 300, memory: null },
+    atEnd: { usedMemory: 1_200_000, keys: 100, memory: null },
     ...o,
   };
 }
@@ -68,10 +68,66 @@ describe('redisPhaseCost', () => {
     expect(primariesCell(cost.primaries)).toBe('0.20 / 0.10 / 0.30 ms, commands 50% / 30% / 20%, keys 33% / 33% / 33%');
   });
 
+  it('tells where the bytes of a pending sign-in went, the rest of used_memory’s growth as other', () => {
+    const parts = (total: number, dataset: number, keyTables: number, scripts: number, clients: number) => ({
+      total,
+      dataset,
+      keyTables,
+      scripts,
+      clients,
+    });
+    const cost = redisPhaseCost(
+      [
+        reading('redis-1', {
+          atStart: { usedMemory: 1_000_000, keys: 10, memory: parts(1_000_000, 200_000, 1_000, 20_000, 50_000) },
+          atMemorySample: { usedMemory: 1_500_000, keys: 410, memory: parts(1_500_000, 560_000, 97_000, 45_000, 40_000) },
+        }),
+        reading('redis-2', {
+          atStart: { usedMemory: 1_000_000, keys: 0, memory: parts(1_000_000, 200_000, 0, 20_000, 50_000) },
+          atMemorySample: { usedMemory: 1_100_000, keys: 0, memory: parts(1_100_000, 200_000, 0, 20_000, 50_000) },
+        }),
+      ],
+      [{ command: 'memory|stats', calls: 6, usec: 60 }],
+      1_000,
+      100,
+    );
+    // 600,000 bytes for 100 pending sign-ins: 3,600 of dataset, 960 of key tables, 250 of
+    // scripts, −100 of client buffers, and 1,290 the stats do not place (redis-2's 100,000 among them).
+    expect(cost.bytesPerPendingSession).toBe(6_000);
+    expect(cost.bytesPerPendingSessionByPart).toEqual({
+      dataset: 3_600,
+      keyTables: 960,
+      scripts: 250,
+      clients: -100,
+      other: 1_290,
+    });
+    expect(cost.keysPerPendingSession).toBe(4);
+    // The bench's own MEMORY STATS is not a command of the service's.
+    expect(cost.commandsPerPollByCommand).toEqual([]);
+    expect(memoryPartsCell(cost.bytesPerPendingSessionByPart, cost.keysPerPendingSession)).toBe(
+      'dataset 3,600 B, key tables 960 B, scripts 250 B, client buffers -100 B, other 1,290 B; 4.0 keys',
+    );
+  });
+
+  it('gives no breakdown when a primary’s MEMORY STATS is missing', () => {
+    const withStats = { usedMemory: 1_000_000, keys: 0, memory: { total: 1, dataset: 1, keyTables: 1, scripts: 1, clients: 1 } };
+    const cost = redisPhaseCost(
+      [reading('redis-1', { atStart: withStats, atMemorySample: { ...withStats, usedMemory: 1_200_000 } }), reading('redis-2')],
+      [],
+      100,
+      100,
+    );
+    expect(cost.bytesPerPendingSession).toBe(7_000);
+    expect(cost.bytesPerPendingSessionByPart).toBeNull();
+    expect(memoryPartsCell(cost.bytesPerPendingSessionByPart, cost.keysPerPendingSession)).toBe('—');
+  });
+
   it('leaves out what it could not read rather than counting it as zero', () => {
     const cost = redisPhaseCost([reading('redis-1'), reading('redis-2', { cpuS: null, atMemorySample: null })], [], 0, 0);
     expect(cost.cpuS).toBeNull();
     expect(cost.bytesPerPendingSession).toBeNull();
+    expect(cost.bytesPerPendingSessionByPart).toBeNull();
+    expect(cost.keysPerPendingSession).toBeNull();
     expect(cost.commandsPerPoll).toBeNull();
     expect(cost.primaries[1]).toMatchObject({ cpuMsPerPoll: null, keysAtMemorySample: null });
     expect(primariesCell(cost.primaries)).toBe('— / — ms, commands 50% / 50%, keys 50% / 50%');

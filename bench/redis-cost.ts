@@ -1,11 +1,13 @@
 /** What Redis did during a phase — per primary and in total — from readings taken before and after. Pure. */
-import type { CommandStat } from './redis-info';
+import type { CommandStat, MemoryParts } from './redis-info';
 import { ratio } from './stats';
 
 /** Memory and keys of one node at one moment (`INFO`). */
 export interface NodeState {
   usedMemory: number;
   keys: number;
+  /** `MEMORY STATS`, read right after the `INFO` (null where the node refused it). */
+  memory: MemoryParts | null;
 }
 
 /** One primary over a phase, as the bench read it. */
@@ -54,8 +56,30 @@ export interface RedisPhaseCost {
   commandsPerPollByCommand: Array<{ command: string; perPoll: number; usecPerPoll: number }>;
   /** Growth of the primaries' summed `used_memory` from the start to the memory sample, per pending sign-in. */
   bytesPerPendingSession: number | null;
+  /** That growth by where it went (`MEMORY STATS`); null without a sample or the stats of every primary. */
+  bytesPerPendingSessionByPart: PendingMemoryParts | null;
+  /** Keys more at the memory sample than at the start, per pending sign-in. */
+  keysPerPendingSession: number | null;
   primaries: PrimaryCost[];
 }
+
+/**
+ * Bytes per pending sign-in by where they went (`MemoryParts`): the dataset (keys and values, and
+ * connections' allocations Redis places nowhere else), the keyspace's tables (a key's
+ * entry in the main dictionary and in the expiries), script caches and client buffers (which do not
+ * grow with sign-ins: scripts loaded by the phase's first calls, replies in flight at the sample), and
+ * the rest of the growth `used_memory` showed.
+ */
+export interface PendingMemoryParts {
+  dataset: number;
+  keyTables: number;
+  scripts: number;
+  clients: number;
+  other: number;
+}
+
+/** The bench's own readings (`INFO`, `MEMORY STATS`): never the service's. */
+const isBenchCommand = (command: string): boolean => command === 'info' || command === 'memory|stats';
 
 /** The sum, or null if any value is missing. */
 export function sumOrNull(values: ReadonlyArray<number | null>): number | null {
@@ -79,17 +103,23 @@ export function redisPhaseCost(
   const perPoll = Math.max(1, polls);
   const samples = readings.map((r) => r.atMemorySample);
   const sampled = samples.every((s) => s !== null) ? samples.filter((s) => s !== null) : null;
+  const bytesPerPendingSession =
+    sampled === null
+      ? null
+      : ratio(sum(sampled.map((s) => s.usedMemory)) - sum(readings.map((r) => r.atStart.usedMemory)), pendingAtMemorySample);
   return {
     cpuS: sumOrNull(readings.map((r) => r.cpuS)),
     peakRssBytes: sumOrNull(readings.map((r) => r.peakRssBytes)),
     commandsPerPoll: ratio(commands, polls),
     commandsPerPollByCommand: mergedCommandStats
-      .filter((c) => c.command !== 'info')
+      .filter((c) => !isBenchCommand(c.command))
       .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll })),
-    bytesPerPendingSession:
+    bytesPerPendingSession,
+    bytesPerPendingSessionByPart: memoryParts(readings, bytesPerPendingSession, pendingAtMemorySample),
+    keysPerPendingSession:
       sampled === null
         ? null
-        : ratio(sum(sampled.map((s) => s.usedMemory)) - sum(readings.map((r) => r.atStart.usedMemory)), pendingAtMemorySample),
+        : ratio(sum(sampled.map((s) => s.keys)) - sum(readings.map((r) => r.atStart.keys)), pendingAtMemorySample),
     primaries: readings.map((r) => ({
       name: r.name,
       port: r.port,
@@ -106,4 +136,24 @@ export function redisPhaseCost(
       usedMemoryAtEndBytes: r.atEnd.usedMemory,
     })),
   };
+}
+
+function memoryParts(
+  readings: readonly PrimaryReading[],
+  bytesPerPending: number | null,
+  pending: number,
+): PendingMemoryParts | null {
+  if (bytesPerPending === null || pending <= 0) return null;
+  const growth = { dataset: 0, keyTables: 0, scripts: 0, clients: 0 };
+  for (const r of readings) {
+    const before = r.atStart.memory;
+    const after = r.atMemorySample?.memory;
+    if (!before || !after) return null;
+    for (const part of Object.keys(growth) as Array<keyof typeof growth>) growth[part] += after[part] - before[part];
+  }
+  const dataset = growth.dataset / pending;
+  const keyTables = growth.keyTables / pending;
+  const scripts = growth.scripts / pending;
+  const clients = growth.clients / pending;
+  return { dataset, keyTables, scripts, clients, other: bytesPerPending - dataset - keyTables - scripts - clients };
 }

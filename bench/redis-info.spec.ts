@@ -6,6 +6,7 @@ import {
   mergeCommandStats,
   parseCommandStats,
   parseInfo,
+  parseMemoryStats,
   redisSample,
 } from './redis-info';
 
@@ -90,5 +91,67 @@ describe('mergeCommandStats', () => {
       { command: 'hset', calls: 2, usec: 4 },
     ]);
     expect(mergeCommandStats([])).toEqual([]);
+  });
+});
+
+describe('parseMemoryStats', () => {
+  // The shape of Redis 7's reply (as ioredis hands it over): names and values in turn, a list per database.
+  const reply = [
+    'peak.allocated',
+    3474392,
+    'total.allocated',
+    3469192,
+    'startup.allocated',
+    876016,
+    'replication.backlog',
+    0,
+    'clients.slaves',
+    0,
+    'clients.normal',
+    132532,
+    'cluster.links',
+    0,
+    'aof.buffer',
+    0,
+    'lua.caches',
+    46368,
+    'functions.caches',
+    200,
+    'db.0',
+    ['overhead.hashtable.main', 193288, 'overhead.hashtable.expires', 104864, 'overhead.hashtable.slot-to-keys', 0],
+    'db.3',
+    ['overhead.hashtable.main', 1000, 'overhead.hashtable.expires', 24],
+    'overhead.total',
+    1353268,
+    'keys.count',
+    4013,
+    'keys.bytes-per-key',
+    646,
+    'dataset.bytes',
+    2115924,
+    'dataset.percentage',
+    '81.595848083496094',
+  ];
+
+  it('reads the total, the data, every database’s key tables, the script caches and the clients', () => {
+    expect(parseMemoryStats(reply)).toEqual({
+      total: 3_469_192,
+      dataset: 2_115_924,
+      keyTables: 193_288 + 104_864 + 1_000 + 24,
+      scripts: 46_368 + 200,
+      clients: 132_532,
+    });
+  });
+
+  it('takes a missing optional field as zero, and refuses a reply without the totals', () => {
+    expect(parseMemoryStats(['total.allocated', 10, 'dataset.bytes', 4])).toEqual({
+      total: 10,
+      dataset: 4,
+      keyTables: 0,
+      scripts: 0,
+      clients: 0,
+    });
+    expect(() => parseMemoryStats(['dataset.bytes', 4])).toThrow(/total\.allocated/);
+    expect(() => parseMemoryStats('ERR unknown command')).toThrow(/not a list/);
   });
 });

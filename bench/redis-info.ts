@@ -78,3 +78,45 @@ export function mergeCommandStats(lists: readonly (readonly CommandStat[])[]): C
   }
   return [...total.values()].sort((x, y) => y.calls - x.calls || x.command.localeCompare(y.command));
 }
+
+/**
+ * Where a node's memory is, from `MEMORY STATS` (Redis 4+), in bytes: the dataset (`dataset.bytes`:
+ * all Redis does not count as overhead — the keys and values, but also some of the connections'
+ * own allocations, which move in and out of it as traffic comes and goes), the keyspace's own tables (every database's `overhead.hashtable.*`: the main
+ * dictionary, the expiries, a cluster's slot index), the script caches, the normal clients' buffers
+ * and everything (`total.allocated`, which `used_memory` reports too).
+ */
+export interface MemoryParts {
+  total: number;
+  dataset: number;
+  keyTables: number;
+  scripts: number;
+  clients: number;
+}
+
+/** The reply of `MEMORY STATS` (a flat name/value list; `db.N` holds a list of its own) → its parts. */
+export function parseMemoryStats(reply: unknown): MemoryParts {
+  if (!Array.isArray(reply)) throw new Error('MEMORY STATS: not a list');
+  const top = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) top.set(String(reply[i]), reply[i + 1]);
+  const num = (name: string, required = true): number => {
+    const n = Number(top.get(name));
+    if (Number.isFinite(n)) return n;
+    if (required) throw new Error(`MEMORY STATS has no numeric ${name}`);
+    return 0;
+  };
+  let keyTables = 0;
+  for (const [name, value] of top) {
+    if (!/^db\.\d+$/.test(name) || !Array.isArray(value)) continue;
+    for (let i = 0; i + 1 < value.length; i += 2) {
+      if (String(value[i]).startsWith('overhead.hashtable.')) keyTables += Number(value[i + 1]) || 0;
+    }
+  }
+  return {
+    total: num('total.allocated'),
+    dataset: num('dataset.bytes'),
+    keyTables,
+    scripts: num('lua.caches', false) + num('functions.caches', false),
+    clients: num('clients.normal', false),
+  };
+}

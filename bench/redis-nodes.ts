@@ -9,7 +9,16 @@ import { startRedisCluster } from '../src/testing/redis-cluster';
 import type { WorkloadOptions } from './args';
 import { readCpuSeconds, readPeakRss } from './proc';
 import type { NodeState, PrimaryReading } from './redis-cost';
-import { commandStatsDelta, keyCount, parseCommandStats, redisSample, type CommandStat, type RedisSample } from './redis-info';
+import {
+  commandStatsDelta,
+  keyCount,
+  parseCommandStats,
+  parseMemoryStats,
+  redisSample,
+  type CommandStat,
+  type MemoryParts,
+  type RedisSample,
+} from './redis-info';
 
 export const CLUSTER_PRIMARIES = 3;
 
@@ -69,10 +78,19 @@ interface Snapshot {
   state: NodeState;
 }
 
+/** Commands one `snapshot` sends: `INFO`, then `MEMORY STATS`. */
+const SNAPSHOT_COMMANDS = 2;
+
 async function snapshot(node: BenchRedisNode): Promise<Snapshot> {
   const text = await node.client.info();
   const sample = redisSample(text);
-  return { sample, state: { usedMemory: sample.usedMemory, keys: keyCount(text) } };
+  let memory: MemoryParts | null;
+  try {
+    memory = parseMemoryStats(await node.client.call('MEMORY', 'STATS'));
+  } catch {
+    memory = null; // still sent (and counted) where a node refuses it; the breakdown is left out
+  }
+  return { sample, state: { usedMemory: sample.usedMemory, keys: keyCount(text), memory } };
 }
 
 const difference = (after: number | null, before: number | null): number | null =>
@@ -81,11 +99,12 @@ const difference = (after: number | null, before: number | null): number | null 
 const all = <T>(nodes: BenchRedisNode[], read: (n: BenchRedisNode) => Promise<T>): Promise<T[]> => Promise.all(nodes.map(read));
 
 /**
- * Readings of every primary across one phase. Each INFO the bench sends in between is a command
- * Redis counts; they are taken off the phase's count.
+ * Readings of every primary across one phase. Each INFO or MEMORY STATS the bench sends in between
+ * is a command Redis counts; they are taken off the phase's count. (The first reading's INFO counts,
+ * the last one's does not: Redis counts a command once it has run.)
  */
 export class RedisPhaseProbe {
-  private infoCalls = 1;
+  private benchCalls = SNAPSHOT_COMMANDS;
   private memorySample: Snapshot[] | null = null;
 
   private constructor(
@@ -106,7 +125,7 @@ export class RedisPhaseProbe {
   /** Memory and keys now, when the first batch of sign-ins is pending. */
   async sampleMemory(): Promise<void> {
     this.memorySample = await all(this.nodes, snapshot);
-    this.infoCalls++;
+    this.benchCalls += SNAPSHOT_COMMANDS;
   }
 
   async finish(): Promise<PrimaryReading[]> {
@@ -119,7 +138,7 @@ export class RedisPhaseProbe {
       pid: n.pid,
       cpuS: difference(cpu1[i], this.cpu0[i]),
       peakRssBytes: readPeakRss(n.pid),
-      commands: info1[i].sample.commands - this.info0[i].sample.commands - this.infoCalls,
+      commands: info1[i].sample.commands - this.info0[i].sample.commands - this.benchCalls,
       commandStats: commandStatsDelta(this.commands0[i], commands1[i]),
       atStart: this.info0[i].state,
       atMemorySample: this.memorySample?.[i].state ?? null,

@@ -2,7 +2,7 @@ import type { PhaseAnalysis } from './analysis';
 import type { WorkloadOptions } from './args';
 import type { LoopDelayMs } from './loop-delay';
 import type { ServiceMetrics } from './prom';
-import type { PrimaryCost } from './redis-cost';
+import type { PendingMemoryParts, PrimaryCost } from './redis-cost';
 import type { SimStatsLike } from './sim-client';
 import { compareWithBrowserPolling, OldDesignComparison } from './old-design';
 import { ratio, Summary } from './stats';
@@ -87,9 +87,23 @@ export interface ServiceResult {
     /** From INFO commandstats; commands run inside Lua scripts (BullMQ's, ours) are counted too. */
     redisCommandsPerPollByCommand: Array<{ command: string; perPoll: number; usecPerPoll: number }>;
     redisBytesPerPendingSession: number | null;
+    /** Absent in results written before it was measured. */
+    redisBytesPerPendingSessionByPart?: PendingMemoryParts | null;
+    redisKeysPerPendingSession?: number | null;
     pendingAtMemorySample: number;
   };
   timedOut: boolean;
+}
+
+/** Where a pending sign-in's Redis bytes went, and its keys; '—' when not measured. */
+export function memoryPartsCell(parts: PendingMemoryParts | null | undefined, keys: number | null | undefined): string {
+  if (!parts) return '—';
+  const b = (n: number) => `${fmt(n)} B`;
+  return (
+    `dataset ${b(parts.dataset)}, key tables ${b(parts.keyTables)}, scripts ${b(parts.scripts)}, ` +
+    `client buffers ${b(parts.clients)}, other ${b(parts.other)}` +
+    (keys === null || keys === undefined ? '' : `; ${fmt(keys, 1)} keys`)
+  );
 }
 
 /** The floor's HTTP client: Node's `fetch`, or undici's `request()` on a keep-alive pool. */
@@ -348,6 +362,7 @@ export function reportTable(r: WorkloadResult): string {
       `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending)`,
       ...same('none'),
     ],
+    ['  of which', memoryPartsCell(s.cost.redisBytesPerPendingSessionByPart, s.cost.redisKeysPerPendingSession), ...same('')],
     ['Redis commands per poll', fmt(s.cost.redisCommandsPerPoll, 1), ...same('none')],
     [
       '  of which (busiest)',

@@ -391,6 +391,8 @@ async function runServicePhase(
       redisCommandsPerPoll: redisCost.commandsPerPoll,
       redisCommandsPerPollByCommand: redisCost.commandsPerPollByCommand,
       redisBytesPerPendingSession: redisCost.bytesPerPendingSession,
+      redisBytesPerPendingSessionByPart: redisCost.bytesPerPendingSessionByPart,
+      redisKeysPerPendingSession: redisCost.keysPerPendingSession,
       pendingAtMemorySample: memPending,
     },
     timedOut: run.timedOut,
