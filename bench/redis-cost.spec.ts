@@ -120,6 +120,9 @@ describe('redisPhaseCost', () => {
     expect(cost.bytesPerPendingSession).toBe(7_000);
     expect(cost.bytesPerPendingSessionByPart).toBeNull();
     expect(memoryPartsCell(cost.bytesPerPendingSessionByPart, cost.keysPerPendingSession)).toBe('—');
+    expect(memoryPartsCell({ dataset: 1_355.6, keyTables: 297.8, scripts: 25.4, clients: 26.6, other: -9.6e-14 }, null)).toBe(
+      'dataset 1,356 B, key tables 298 B, scripts 25 B, client buffers 27 B, other 0 B',
+    );
   });
 
   it('leaves out what it could not read rather than counting it as zero', () => {

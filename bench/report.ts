@@ -98,7 +98,8 @@ export interface ServiceResult {
 /** Where a pending sign-in's Redis bytes went, and its keys; '—' when not measured. */
 export function memoryPartsCell(parts: PendingMemoryParts | null | undefined, keys: number | null | undefined): string {
   if (!parts) return '—';
-  const b = (n: number) => `${fmt(n)} B`;
+  // `+ 0`: a part that rounds to nothing reads 0, not -0 (other is a difference of floats).
+  const b = (n: number) => `${fmt(Math.round(n) + 0)} B`;
   return (
     `dataset ${b(parts.dataset)}, key tables ${b(parts.keyTables)}, scripts ${b(parts.scripts)}, ` +
     `client buffers ${b(parts.clients)}, other ${b(parts.other)}` +
