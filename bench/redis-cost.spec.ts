@@ -69,8 +69,7 @@ describe('redisPhaseCost', () => {
   });
 
   it('tells where the bytes of a pending sign-in went, the rest of used_memory’s growth as other', () => {
-    const parts = (total: number, dataset: number, keyTables: number, scripts: number, clients: number) => ({
-      total,
+    const parts = (dataset: number, keyTables: number, scripts: number, clients: number) => ({
       dataset,
       keyTables,
       scripts,
@@ -79,12 +78,12 @@ describe('redisPhaseCost', () => {
     const cost = redisPhaseCost(
       [
         reading('redis-1', {
-          atStart: { usedMemory: 1_000_000, keys: 10, memory: parts(1_000_000, 200_000, 1_000, 20_000, 50_000) },
-          atMemorySample: { usedMemory: 1_500_000, keys: 410, memory: parts(1_500_000, 560_000, 97_000, 45_000, 40_000) },
+          atStart: { usedMemory: 1_000_000, keys: 10, memory: parts(200_000, 1_000, 20_000, 50_000) },
+          atMemorySample: { usedMemory: 1_500_000, keys: 410, memory: parts(560_000, 97_000, 45_000, 40_000) },
         }),
         reading('redis-2', {
-          atStart: { usedMemory: 1_000_000, keys: 0, memory: parts(1_000_000, 200_000, 0, 20_000, 50_000) },
-          atMemorySample: { usedMemory: 1_100_000, keys: 0, memory: parts(1_100_000, 200_000, 0, 20_000, 50_000) },
+          atStart: { usedMemory: 1_000_000, keys: 0, memory: parts(200_000, 0, 20_000, 50_000) },
+          atMemorySample: { usedMemory: 1_100_000, keys: 0, memory: parts(200_000, 0, 20_000, 50_000) },
         }),
       ],
       [{ command: 'memory|stats', calls: 6, usec: 60 }],
@@ -110,7 +109,7 @@ describe('redisPhaseCost', () => {
   });
 
   it('gives no breakdown when a primary’s MEMORY STATS is missing', () => {
-    const withStats = { usedMemory: 1_000_000, keys: 0, memory: { total: 1, dataset: 1, keyTables: 1, scripts: 1, clients: 1 } };
+    const withStats = { usedMemory: 1_000_000, keys: 0, memory: { dataset: 1, keyTables: 1, scripts: 1, clients: 1 } };
     const cost = redisPhaseCost(
       [reading('redis-1', { atStart: withStats, atMemorySample: { ...withStats, usedMemory: 1_200_000 } }), reading('redis-2')],
       [],

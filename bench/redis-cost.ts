@@ -101,12 +101,13 @@ export function redisPhaseCost(
 ): RedisPhaseCost {
   const commands = sum(readings.map((r) => r.commands));
   const perPoll = Math.max(1, polls);
+  // Growth of one `NodeState` figure from the start to the memory sample, all primaries, per pending sign-in.
   const samples = readings.map((r) => r.atMemorySample);
-  const sampled = samples.every((s) => s !== null) ? samples.filter((s) => s !== null) : null;
-  const bytesPerPendingSession =
-    sampled === null
-      ? null
-      : ratio(sum(sampled.map((s) => s.usedMemory)) - sum(readings.map((r) => r.atStart.usedMemory)), pendingAtMemorySample);
+  const perPending = (figure: (s: NodeState) => number): number | null =>
+    samples.every((s): s is NodeState => s !== null)
+      ? ratio(sum(samples.map((s, i) => figure(s) - figure(readings[i].atStart))), pendingAtMemorySample)
+      : null;
+  const bytesPerPendingSession = perPending((s) => s.usedMemory);
   return {
     cpuS: sumOrNull(readings.map((r) => r.cpuS)),
     peakRssBytes: sumOrNull(readings.map((r) => r.peakRssBytes)),
@@ -116,10 +117,7 @@ export function redisPhaseCost(
       .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll })),
     bytesPerPendingSession,
     bytesPerPendingSessionByPart: memoryParts(readings, bytesPerPendingSession, pendingAtMemorySample),
-    keysPerPendingSession:
-      sampled === null
-        ? null
-        : ratio(sum(sampled.map((s) => s.keys)) - sum(readings.map((r) => r.atStart.keys)), pendingAtMemorySample),
+    keysPerPendingSession: perPending((s) => s.keys),
     primaries: readings.map((r) => ({
       name: r.name,
       port: r.port,

@@ -133,9 +133,8 @@ describe('parseMemoryStats', () => {
     '81.595848083496094',
   ];
 
-  it('reads the total, the data, every database’s key tables, the script caches and the clients', () => {
+  it('reads the data, every database’s key tables, the script caches and the clients', () => {
     expect(parseMemoryStats(reply)).toEqual({
-      total: 3_469_192,
       dataset: 2_115_924,
       keyTables: 193_288 + 104_864 + 1_000 + 24,
       scripts: 46_368 + 200,
@@ -143,15 +142,14 @@ describe('parseMemoryStats', () => {
     });
   });
 
-  it('takes a missing optional field as zero, and refuses a reply without the totals', () => {
+  it('takes a missing optional field as zero, and refuses a reply without the dataset', () => {
     expect(parseMemoryStats(['total.allocated', 10, 'dataset.bytes', 4])).toEqual({
-      total: 10,
       dataset: 4,
       keyTables: 0,
       scripts: 0,
       clients: 0,
     });
-    expect(() => parseMemoryStats(['dataset.bytes', 4])).toThrow(/total\.allocated/);
+    expect(() => parseMemoryStats(['total.allocated', 10])).toThrow(/dataset\.bytes/);
     expect(() => parseMemoryStats('ERR unknown command')).toThrow(/not a list/);
   });
 });

@@ -81,13 +81,12 @@ export function mergeCommandStats(lists: readonly (readonly CommandStat[])[]): C
 
 /**
  * Where a node's memory is, from `MEMORY STATS` (Redis 4+), in bytes: the dataset (`dataset.bytes`:
- * all Redis does not count as overhead — the keys and values, but also some of the connections'
- * own allocations, which move in and out of it as traffic comes and goes), the keyspace's own tables (every database's `overhead.hashtable.*`: the main
- * dictionary, the expiries, a cluster's slot index), the script caches, the normal clients' buffers
- * and everything (`total.allocated`, which `used_memory` reports too).
+ * all Redis does not count as overhead — the keys and values, but also some of the connections' own
+ * allocations, which move in and out of it as traffic comes and goes), the keyspace's own tables
+ * (every database's `overhead.hashtable.*`: the main dictionary, the expiries, a cluster's slot
+ * index), the script caches and the normal clients' buffers. The whole is `INFO`'s `used_memory`.
  */
 export interface MemoryParts {
-  total: number;
   dataset: number;
   keyTables: number;
   scripts: number;
@@ -113,7 +112,6 @@ export function parseMemoryStats(reply: unknown): MemoryParts {
     }
   }
   return {
-    total: num('total.allocated'),
     dataset: num('dataset.bytes'),
     keyTables,
     scripts: num('lua.caches', false) + num('functions.caches', false),
