@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseOpenFilesLimit, parseStatTicks, parseStatusKb } from './proc';
+import {
+  parseOpenFilesLimit,
+  cpuWaitBetween,
+  machineCpuBetween,
+  parseMachineCpu,
+  parseSchedstat,
+  parseStatTicks,
+  parseStatusKb,
+} from './proc';
 
 describe('parseStatTicks', () => {
   it('adds utime (field 14) and stime (field 15)', () => {
@@ -37,5 +45,46 @@ describe('parseOpenFilesLimit', () => {
     expect(parseOpenFilesLimit(limits)).toBe(20_000);
     expect(parseOpenFilesLimit('Max open files            unlimited            unlimited            files')).toBe(Infinity);
     expect(parseOpenFilesLimit('')).toBeNull();
+  });
+});
+
+describe('parseSchedstat', () => {
+  it('reads the run-queue wait (the second field) in seconds and the time slices (the third)', () => {
+    const w = parseSchedstat('875569284 363453313 4973\n');
+    expect(w.waitS).toBeCloseTo(0.363453313, 9);
+    expect(w.slices).toBe(4973);
+  });
+
+  it('refuses text that is not a schedstat line', () => {
+    expect(() => parseSchedstat('')).toThrow();
+    expect(() => parseSchedstat('1 2')).toThrow();
+    expect(() => parseSchedstat('1 x 3')).toThrow();
+  });
+});
+
+describe('cpuWaitBetween', () => {
+  it('subtracts, and is null when either reading is missing', () => {
+    expect(cpuWaitBetween({ waitS: 3, slices: 50 }, { waitS: 1, slices: 20 })).toEqual({ waitS: 2, slices: 30 });
+    expect(cpuWaitBetween(null, { waitS: 1, slices: 20 })).toBeNull();
+    expect(cpuWaitBetween({ waitS: 1, slices: 20 }, null)).toBeNull();
+  });
+});
+
+describe('parseMachineCpu', () => {
+  const stat = 'cpu  17921 5 6879 106368 534 10 282 47 0 0\ncpu0 8364 0 2819 54674 41 0 94 19 0 0\n';
+
+  it('adds the busy fields, the idle ones, and reads steal, from the all-CPU line', () => {
+    expect(parseMachineCpu(stat)).toEqual({ busyS: 250.97, idleS: 1069.02, stealS: 0.47 });
+  });
+
+  it('refuses text without a "cpu" line', () => {
+    expect(() => parseMachineCpu('cpu0 1 2 3 4 5 6 7 8\n')).toThrow();
+    expect(() => parseMachineCpu('cpu 1 2 3\n')).toThrow();
+  });
+
+  it('subtracts two readings', () => {
+    const a = { busyS: 10, idleS: 5, stealS: 1 };
+    expect(machineCpuBetween({ busyS: 15, idleS: 9, stealS: 3 }, a)).toEqual({ busyS: 5, idleS: 4, stealS: 2 });
+    expect(machineCpuBetween(null, a)).toBeNull();
   });
 });

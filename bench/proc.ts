@@ -54,6 +54,70 @@ export function readRss(pid: number): number | null {
   }
 }
 
+/** How long a thread waited for a CPU: the sum, and the number of times it was run (its time slices). */
+export interface CpuWait {
+  waitS: number;
+  slices: number;
+}
+
+/**
+ * From the text of /proc/<pid>/schedstat ("<ns on a CPU> <ns waiting on a run queue> <time
+ * slices>"), the seconds a process's main thread (its event loop, for Node) spent runnable but
+ * waiting for a CPU, and how many times it got one: each wake-up of an idle loop is one slice.
+ */
+export function parseSchedstat(schedstat: string): CpuWait {
+  const fields = schedstat.trim().split(/\s+/).map(Number);
+  if (fields.length !== 3 || !fields.every(Number.isFinite)) throw new Error('not a /proc/<pid>/schedstat line');
+  return { waitS: fields[1] / 1e9, slices: fields[2] };
+}
+
+/** null when the process is gone, or the kernel keeps no scheduler statistics. */
+export function readCpuWait(pid: number): CpuWait | null {
+  try {
+    return parseSchedstat(readFileSync(`/proc/${pid}/schedstat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** `after − before`, or null if either is missing. */
+export function cpuWaitBetween(after: CpuWait | null, before: CpuWait | null): CpuWait | null {
+  return after && before ? { waitS: after.waitS - before.waitS, slices: after.slices - before.slices } : null;
+}
+
+/** What the machine's CPUs did, summed over all of them, in seconds since boot (or between two readings). */
+export interface MachineCpu {
+  /** Running anything: user, nice, system, interrupts. */
+  busyS: number;
+  /** Idle, or waiting for I/O. */
+  idleS: number;
+  /** Taken by the hypervisor for other guests while this one had work to run. */
+  stealS: number;
+}
+
+/** From the "cpu" line of /proc/stat (fields in clock ticks: user nice system idle iowait irq softirq steal …). */
+export function parseMachineCpu(stat: string): MachineCpu {
+  const line = /^cpu\s+(.*)$/m.exec(stat);
+  const t = line ? line[1].trim().split(/\s+/).map(Number) : [];
+  if (t.length < 8 || !t.slice(0, 8).every(Number.isFinite)) throw new Error('no "cpu" line in /proc/stat');
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = t;
+  const s = (ticks: number) => ticks / CLOCK_TICKS_PER_S;
+  return { busyS: s(user + nice + system + irq + softirq), idleS: s(idle + iowait), stealS: s(steal) };
+}
+
+export function readMachineCpu(): MachineCpu | null {
+  try {
+    return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export function machineCpuBetween(after: MachineCpu | null, before: MachineCpu | null): MachineCpu | null {
+  if (!after || !before) return null;
+  return { busyS: after.busyS - before.busyS, idleS: after.idleS - before.idleS, stealS: after.stealS - before.stealS };
+}
+
 /** The soft "Max open files" limit of `pid` (default: this process), from /proc/<pid>/limits. */
 export function parseOpenFilesLimit(limits: string): number | null {
   const m = /^Max open files\s+(\d+|unlimited)\s+/m.exec(limits);

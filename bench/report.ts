@@ -2,6 +2,7 @@ import type { PhaseAnalysis } from './analysis';
 import type { WorkloadOptions } from './args';
 import type { LoopDelayMs } from './loop-delay';
 import type { ServiceMetrics } from './prom';
+import type { CpuWait, MachineCpu } from './proc';
 import type { PendingMemoryParts, PrimaryCost } from './redis-cost';
 import type { SimStatsLike } from './sim-client';
 import { compareWithBrowserPolling, OldDesignComparison } from './old-design';
@@ -17,6 +18,12 @@ export interface ProcessCost {
   cpuS: number | null;
   /** VmHWM: the highest resident set the process ever had. */
   peakRssBytes: number | null;
+  /**
+   * How long its main thread was runnable but waiting for a CPU during the phase (the kernel's
+   * run-queue wait), and how many times it was run; absent in results written before it was
+   * measured, null where unreadable.
+   */
+  cpuWait?: CpuWait | null;
 }
 
 /**
@@ -56,6 +63,8 @@ export interface ServiceResult {
   warmup: WarmupRun | null;
   /** null: not measured (`--standby 0`). */
   standby: StandbyRun | null;
+  /** The whole machine over the phase; absent in results written before it was measured. */
+  machine?: MachineCpu | null;
   processes: ProcessCost[];
   redis: RedisCost;
   simulator: ProcessCost;
@@ -113,7 +122,11 @@ export type FloorHttp = 'fetch' | 'undici';
 export interface FloorResult {
   warmup: WarmupRun | null;
   http: FloorHttp;
+  /** The whole machine over this floor's phase; absent in results written before it was measured. */
+  machine?: MachineCpu | null;
   process: ProcessCost;
+  /** The simulator during this floor's phase; absent in results written before it was measured. */
+  simulator?: ProcessCost;
   analysis: Analysis;
   sim: SimCounters;
   cost: { polls: number; cpuS: number | null; cpuSPer1000Polls: number | null };
@@ -231,6 +244,27 @@ export function primariesCell(primaries: readonly PrimaryCost[]): string {
     `commands ${primaries.map((p) => percent(p.commandsShare)).join(' / ')}, ` +
     `keys ${keys.map((k) => percent(allKeys > 0 ? k / allKeys : null)).join(' / ')}`
   );
+}
+
+/** "61.0 of 160.0 (38%); stolen 0.4 s": what the machine's CPUs did in a phase; '—' if unread. */
+export function machineCell(m: MachineCpu | null | undefined): string {
+  if (!m) return '—';
+  const all = m.busyS + m.idleS + m.stealS;
+  return `${fmt(m.busyS, 1)} of ${fmt(all, 1)} (${fmt(all > 0 ? (100 * m.busyS) / all : null)}%); stolen ${fmt(m.stealS, 1)} s`;
+}
+
+/**
+ * "service 3.0 s (5%, 60 µs a run)": how long a process's main thread was runnable with no CPU
+ * to run on, as a share of its CPU time and per time it was run; '—' if unread.
+ */
+export function cpuWaitCell(p: ProcessCost): string {
+  const w = p.cpuWait;
+  if (!w) return `${p.name} —`;
+  const parts = [
+    ...(p.cpuS ? [`${fmt((100 * w.waitS) / p.cpuS)}%`] : []),
+    ...(w.slices > 0 ? [`${fmt((1e6 * w.waitS) / w.slices)} µs a run`] : []),
+  ];
+  return `${p.name} ${fmt(w.waitS, 1)} s${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
 /** "none (cold)", or the warm-up's sign-ins, length, CPU and anything it left unresolved. */
@@ -353,6 +387,12 @@ export function reportTable(r: WorkloadResult): string {
       `${fmt(s.cost.serviceCpuS, 1)} service, ${fmt(s.cost.redisCpuS, 1)} redis (simulator ${fmt(s.simulator.cpuS, 1)}, bench ${fmt(s.bench.cpuS, 1)} + kiosks ${fmt(s.bench.kiosks.cpuS, 1)})`,
       ...both((f) => fmt(f.cost.cpuS, 1)),
     ],
+    [
+      '  main thread waiting for a CPU, s (% of its CPU s, per run)',
+      [...s.processes, s.simulator].map(cpuWaitCell).join(', '),
+      ...both((f) => [f.process, ...(f.simulator ? [f.simulator] : [])].map(cpuWaitCell).join(', ')),
+    ],
+    ['  the machine: busy of all CPU s; stolen by the host', machineCell(s.machine), ...both((f) => machineCell(f.machine))],
     [
       'peak RSS',
       `${rss}, bench ${fmtBytes(s.bench.peakRssBytes)}, kiosks ${fmtBytes(s.bench.kiosks.peakRssBytes)}`,

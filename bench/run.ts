@@ -18,7 +18,16 @@ import { ArgsError, parseArgs, USAGE, warmupWorkload, type WorkloadOptions } fro
 import { CgroupError, createMemoryCgroup, type MemoryCgroup } from './cgroup';
 import { FloorBackend, ServiceBackend } from './backends';
 import { phaseDeadlineMs, runPhase, type Backend, type PhaseHooks, type PhaseState } from './driver';
-import { readCpuSeconds, readOpenFilesLimit, readPeakRss, readRss } from './proc';
+import {
+  readCpuSeconds,
+  cpuWaitBetween,
+  machineCpuBetween,
+  readCpuWait,
+  readMachineCpu,
+  readOpenFilesLimit,
+  readPeakRss,
+  readRss,
+} from './proc';
 import { Progress } from './progress';
 import { redisPhaseCost } from './redis-cost';
 import { mergeCommandStats } from './redis-info';
@@ -302,7 +311,10 @@ async function runServicePhase(
   const cpu0 = cpuOf(pids);
   const cpuReadAt0 = Date.now();
   const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
+  const perProcessWait0 = pids.map((pid) => readCpuWait(pid));
   const simCpu0 = readCpuSeconds(simChild.pid);
+  const simWait0 = readCpuWait(simChild.pid);
+  const machine0 = readMachineCpu();
   const benchCpu0 = process.cpuUsage();
   const kioskPids = backend.fleet.pids;
   const kioskCpu0 = cpuOf(kioskPids);
@@ -323,6 +335,7 @@ async function runServicePhase(
   await new Promise((r) => setTimeout(r, 500)); // let the last answers land before reading the counters
   const metrics1 = await metrics();
   const cpu1 = cpuOf(pids);
+  const machine = machineCpuBetween(readMachineCpu(), machine0);
   const phaseSeconds = (Date.now() - cpuReadAt0) / 1000;
   const redisReadings = await redisProbe.finish();
   const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
@@ -345,10 +358,12 @@ async function runServicePhase(
     pid: c.pid,
     cpuS: diff(readCpuSeconds(c.pid), perProcessCpu0[i]),
     peakRssBytes: readPeakRss(c.pid),
+    cpuWait: cpuWaitBetween(readCpuWait(c.pid), perProcessWait0[i]),
   }));
   const result: ServiceResult = {
     warmup,
     standby,
+    machine,
     processes,
     redis:
       w.redis === 'single'
@@ -360,7 +375,13 @@ async function runServicePhase(
             peakRssBytes: redisCost.peakRssBytes,
             primaries: redisCost.primaries,
           },
-    simulator: { name: 'simulator', pid: simChild.pid, cpuS: simCpuS, peakRssBytes: readPeakRss(simChild.pid) },
+    simulator: {
+      name: 'simulator',
+      pid: simChild.pid,
+      cpuS: simCpuS,
+      peakRssBytes: readPeakRss(simChild.pid),
+      cpuWait: cpuWaitBetween(readCpuWait(simChild.pid), simWait0),
+    },
     bench: {
       cpuS: (benchCpu.user + benchCpu.system) / 1e6,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -401,7 +422,13 @@ async function runServicePhase(
   return { result, durations: analysis.signInDurationsMs };
 }
 
-async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string, http: FloorHttp): Promise<FloorResult> {
+async function runFloorPhase(
+  w: WorkloadOptions,
+  sim: SimClient,
+  simChild: Child,
+  simUrl: string,
+  http: FloorHttp,
+): Promise<FloorResult> {
   await sim.reset();
   const child = startNode(
     `floor-${http}`,
@@ -415,12 +442,17 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
     const warmup = await warmUp(w, backend, sim, `floor (${http})`, () => readCpuSeconds(child.pid));
     const stats0 = await sim.stats();
     const cpu0 = readCpuSeconds(child.pid);
+    const wait0 = readCpuWait(child.pid);
+    const simCpu0 = readCpuSeconds(simChild.pid);
+    const simWait0 = readCpuWait(simChild.pid);
+    const machine0 = readMachineCpu();
     const benchLoop = watchLoopDelay();
     const run = await runPhase(w, backend, sim, phaseHooks(`floor (${http})`, w, sim));
     const benchLoopDelayMs = benchLoop.stop();
     progress.end();
     await new Promise((r) => setTimeout(r, 500));
     const cpuS = diff(readCpuSeconds(child.pid), cpu0);
+    const machine = machineCpuBetween(readMachineCpu(), machine0);
     const stats1 = await sim.stats();
     const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
     const analysis = analyzePhase(run, records, w.intervalS, w.durationS);
@@ -428,7 +460,21 @@ async function runFloorPhase(w: WorkloadOptions, sim: SimClient, simUrl: string,
     return {
       warmup,
       http,
-      process: { name: `floor-${http}`, pid: child.pid, cpuS, peakRssBytes: readPeakRss(child.pid) },
+      machine,
+      process: {
+        name: `floor-${http}`,
+        pid: child.pid,
+        cpuS,
+        peakRssBytes: readPeakRss(child.pid),
+        cpuWait: cpuWaitBetween(readCpuWait(child.pid), wait0),
+      },
+      simulator: {
+        name: 'simulator',
+        pid: simChild.pid,
+        cpuS: diff(readCpuSeconds(simChild.pid), simCpu0),
+        peakRssBytes: readPeakRss(simChild.pid),
+        cpuWait: cpuWaitBetween(readCpuWait(simChild.pid), simWait0),
+      },
       analysis: strip(analysis),
       sim: simCounters,
       cost: { polls: simCounters.polls, cpuS, cpuSPer1000Polls: perThousand(cpuS, simCounters.polls) },
@@ -474,8 +520,8 @@ async function runWorkload(w: WorkloadOptions, command: string): Promise<Workloa
     log(`[${w.name}] service phase done; stopping the service${w.cpuProf ? ' (writing CPU profiles)' : ''}…`);
     await stopServices(services, 30_000);
     services = null;
-    const floor = w.floor ? await runFloorPhase(w, sim, simUrl, 'fetch') : null;
-    const floorUndici = w.floor ? await runFloorPhase(w, sim, simUrl, 'undici') : null;
+    const floor = w.floor ? await runFloorPhase(w, sim, simChild, simUrl, 'fetch') : null;
+    const floorUndici = w.floor ? await runFloorPhase(w, sim, simChild, simUrl, 'undici') : null;
     service.simulator.peakRssBytes = readPeakRss(simChild.pid);
     return {
       workload: w.name,
