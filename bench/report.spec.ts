@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuWaitCell, lessStandby, machineCell } from './report';
+import { cpuWaitCell, inSimulatorUnits, lessStandby, machineCell } from './report';
 
 describe('lessStandby', () => {
   const standby = { seconds: 25, kiosks: 10_000, serviceCpuS: 2 };
@@ -42,5 +42,22 @@ describe('machineCell', () => {
   it('is a dash when not measured', () => {
     expect(machineCell(undefined)).toBe('—');
     expect(machineCell(null)).toBe('—');
+  });
+});
+
+describe('inSimulatorUnits', () => {
+  const sim = { polls: 9_000, authorizations: 600, peopleCalls: 400 };
+
+  it('divides CPU per 1,000 polls by the simulator’s CPU per 1,000 requests of the same phase', () => {
+    // The simulator: 5 s for 10,000 requests, 0.5 s per 1,000; ours 1.2 s per 1,000 polls.
+    expect(inSimulatorUnits(1.2, 5, sim)).toBeCloseTo(2.4, 9);
+  });
+
+  it('is null where a reading is missing or nothing was answered', () => {
+    expect(inSimulatorUnits(null, 5, sim)).toBeNull();
+    expect(inSimulatorUnits(1.2, null, sim)).toBeNull();
+    expect(inSimulatorUnits(1.2, undefined, sim)).toBeNull();
+    expect(inSimulatorUnits(1.2, 0, sim)).toBeNull();
+    expect(inSimulatorUnits(1.2, 5, { polls: 0, authorizations: 0, peopleCalls: 0 })).toBeNull();
   });
 });

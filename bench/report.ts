@@ -142,6 +142,11 @@ export interface Comparison {
   cpuPerPollOursOverUndiciFloor: { service: number | null; serviceAndRedis: number | null };
   /** Against the `fetch` floor, the service's CPU less standing by over the phase (`lessStandby`). */
   cpuPerPollLessStandbyOverFloor: { service: number | null; serviceAndRedis: number | null };
+  /**
+   * Against the `fetch` floor, each side's CPU per poll first divided by the simulator's CPU per
+   * request in the same phase (`inSimulatorUnits`); absent in results written before it was measured.
+   */
+  cpuPerPollInSimulatorUnitsOverFloor?: { service: number | null; serviceAndRedis: number | null };
   oldDesign: OldDesignComparison;
   pushLatencyMs: Summary;
 }
@@ -183,6 +188,20 @@ export function lessStandby(serviceCpuS: number | null, phaseSeconds: number, st
   return serviceCpuS - (standby.serviceCpuS / standby.seconds) * phaseSeconds;
 }
 
+/**
+ * CPU per 1,000 polls in units of what the simulator spent per 1,000 requests it answered in the
+ * same phase (polls, authorizations, profile reads): the simulator does the same kind of work in
+ * every phase, so it is a yardstick of how fast the machine ran then. Null where a reading is missing.
+ */
+export function inSimulatorUnits(
+  cpuSPer1000Polls: number | null,
+  simulatorCpuS: number | null | undefined,
+  sim: Pick<SimCounters, 'polls' | 'authorizations' | 'peopleCalls'>,
+): number | null {
+  const requests = sim.polls + sim.authorizations + sim.peopleCalls;
+  return ratio(cpuSPer1000Polls, perThousand(simulatorCpuS ?? null, requests));
+}
+
 export function buildComparison(
   service: ServiceResult,
   floor: FloorResult | null,
@@ -197,6 +216,9 @@ export function buildComparison(
   const cost = service.cost;
   const rest = lessStandby(cost.serviceCpuS, cost.phaseSeconds, service.standby);
   const floorPer1000 = floor?.cost.cpuSPer1000Polls ?? null;
+  const floorInSimUnits = floor ? inSimulatorUnits(floorPer1000, floor.simulator?.cpuS, floor.sim) : null;
+  const oursInSimUnits = (cpuSPer1000Polls: number | null) =>
+    ratio(inSimulatorUnits(cpuSPer1000Polls, service.simulator.cpuS, service.sim), floorInSimUnits);
   return {
     cpuPerPollOursOverFloor: over(floor),
     cpuPerPollOursOverUndiciFloor: over(floorUndici),
@@ -206,6 +228,10 @@ export function buildComparison(
         perThousand(rest === null || cost.redisCpuS === null ? null : rest + cost.redisCpuS, cost.polls),
         floorPer1000,
       ),
+    },
+    cpuPerPollInSimulatorUnitsOverFloor: {
+      service: oursInSimUnits(cost.serviceCpuSPer1000Polls),
+      serviceAndRedis: oursInSimUnits(cost.serviceAndRedisCpuSPer1000Polls),
     },
     oldDesign: compareWithBrowserPolling({ signInDurationsMs: durationsMs, signing: w.signing, browserPollS: 2 }),
     pushLatencyMs: service.analysis.pushLatencyMs,
@@ -373,6 +399,11 @@ export function reportTable(r: WorkloadResult): string {
     [
       '  less standing by (kiosks connected, idle)',
       `${fmt(r.comparison.cpuPerPollLessStandbyOverFloor.service, 2)}× (service), ${fmt(r.comparison.cpuPerPollLessStandbyOverFloor.serviceAndRedis, 2)}× (+redis)`,
+      ...same('—'),
+    ],
+    [
+      '  each in its phase’s simulator’s CPU per request',
+      `${fmt(r.comparison.cpuPerPollInSimulatorUnitsOverFloor?.service ?? null, 2)}× (service), ${fmt(r.comparison.cpuPerPollInSimulatorUnitsOverFloor?.serviceAndRedis ?? null, 2)}× (+redis)`,
       ...same('—'),
     ],
     [
