@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  parseOpenFilesLimit,
   cpuWaitBetween,
   machineCpuBetween,
   parseMachineCpu,
+  parseOpenFilesLimit,
   parseSchedstat,
   parseStatTicks,
   parseStatusKb,

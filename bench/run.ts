@@ -19,9 +19,9 @@ import { CgroupError, createMemoryCgroup, type MemoryCgroup } from './cgroup';
 import { FloorBackend, ServiceBackend } from './backends';
 import { phaseDeadlineMs, runPhase, type Backend, type PhaseHooks, type PhaseState } from './driver';
 import {
-  readCpuSeconds,
   cpuWaitBetween,
   machineCpuBetween,
+  readCpuSeconds,
   readCpuWait,
   readMachineCpu,
   readOpenFilesLimit,
@@ -162,6 +162,21 @@ function cpuOf(pids: number[]): number | null {
 
 function diff(after: number | null, before: number | null): number | null {
   return after === null || before === null ? null : after - before;
+}
+
+/** Starts measuring a process: `cost()` gives its CPU and wait for a CPU since, and its peak RSS. */
+function meter(name: string, pid: number): { cost(): ProcessCost } {
+  const cpu0 = readCpuSeconds(pid);
+  const wait0 = readCpuWait(pid);
+  return {
+    cost: () => ({
+      name,
+      pid,
+      cpuS: diff(readCpuSeconds(pid), cpu0),
+      peakRssBytes: readPeakRss(pid),
+      cpuWait: cpuWaitBetween(readCpuWait(pid), wait0),
+    }),
+  };
 }
 
 function counters(after: SimStatsLike, before: SimStatsLike): SimCounters {
@@ -310,10 +325,8 @@ async function runServicePhase(
   const stats0 = await sim.stats();
   const cpu0 = cpuOf(pids);
   const cpuReadAt0 = Date.now();
-  const perProcessCpu0 = pids.map((pid) => readCpuSeconds(pid));
-  const perProcessWait0 = pids.map((pid) => readCpuWait(pid));
-  const simCpu0 = readCpuSeconds(simChild.pid);
-  const simWait0 = readCpuWait(simChild.pid);
+  const processMeters = services.children.map((c) => meter(c.name, c.pid));
+  const simMeter = meter('simulator', simChild.pid);
   const machine0 = readMachineCpu();
   const benchCpu0 = process.cpuUsage();
   const kioskPids = backend.fleet.pids;
@@ -338,7 +351,7 @@ async function runServicePhase(
   const machine = machineCpuBetween(readMachineCpu(), machine0);
   const phaseSeconds = (Date.now() - cpuReadAt0) / 1000;
   const redisReadings = await redisProbe.finish();
-  const simCpuS = diff(readCpuSeconds(simChild.pid), simCpu0);
+  const simulator = simMeter.cost();
   const benchCpu = process.cpuUsage(benchCpu0);
   const kiosksCpuS = diff(cpuOf(kioskPids), kioskCpu0);
   const stats1 = await sim.stats();
@@ -353,13 +366,7 @@ async function runServicePhase(
   );
   const serviceCpuS = diff(cpu1, cpu0);
   const redisCpuS = redisCost.cpuS;
-  const processes: ProcessCost[] = services.children.map((c, i) => ({
-    name: c.name,
-    pid: c.pid,
-    cpuS: diff(readCpuSeconds(c.pid), perProcessCpu0[i]),
-    peakRssBytes: readPeakRss(c.pid),
-    cpuWait: cpuWaitBetween(readCpuWait(c.pid), perProcessWait0[i]),
-  }));
+  const processes = processMeters.map((m) => m.cost());
   const result: ServiceResult = {
     warmup,
     standby,
@@ -375,13 +382,7 @@ async function runServicePhase(
             peakRssBytes: redisCost.peakRssBytes,
             primaries: redisCost.primaries,
           },
-    simulator: {
-      name: 'simulator',
-      pid: simChild.pid,
-      cpuS: simCpuS,
-      peakRssBytes: readPeakRss(simChild.pid),
-      cpuWait: cpuWaitBetween(readCpuWait(simChild.pid), simWait0),
-    },
+    simulator,
     bench: {
       cpuS: (benchCpu.user + benchCpu.system) / 1e6,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -441,17 +442,17 @@ async function runFloorPhase(
     await backend.ready(30_000);
     const warmup = await warmUp(w, backend, sim, `floor (${http})`, () => readCpuSeconds(child.pid));
     const stats0 = await sim.stats();
-    const cpu0 = readCpuSeconds(child.pid);
-    const wait0 = readCpuWait(child.pid);
-    const simCpu0 = readCpuSeconds(simChild.pid);
-    const simWait0 = readCpuWait(simChild.pid);
+    const floorMeter = meter(`floor-${http}`, child.pid);
+    const simMeter = meter('simulator', simChild.pid);
     const machine0 = readMachineCpu();
     const benchLoop = watchLoopDelay();
     const run = await runPhase(w, backend, sim, phaseHooks(`floor (${http})`, w, sim));
     const benchLoopDelayMs = benchLoop.stop();
     progress.end();
     await new Promise((r) => setTimeout(r, 500));
-    const cpuS = diff(readCpuSeconds(child.pid), cpu0);
+    const floorProcess = floorMeter.cost();
+    const simulator = simMeter.cost();
+    const cpuS = floorProcess.cpuS;
     const machine = machineCpuBetween(readMachineCpu(), machine0);
     const stats1 = await sim.stats();
     const records = (await sim.polls()).filter((r) => r.at >= run.startedAt);
@@ -461,20 +462,8 @@ async function runFloorPhase(
       warmup,
       http,
       machine,
-      process: {
-        name: `floor-${http}`,
-        pid: child.pid,
-        cpuS,
-        peakRssBytes: readPeakRss(child.pid),
-        cpuWait: cpuWaitBetween(readCpuWait(child.pid), wait0),
-      },
-      simulator: {
-        name: 'simulator',
-        pid: simChild.pid,
-        cpuS: diff(readCpuSeconds(simChild.pid), simCpu0),
-        peakRssBytes: readPeakRss(simChild.pid),
-        cpuWait: cpuWaitBetween(readCpuWait(simChild.pid), simWait0),
-      },
+      process: floorProcess,
+      simulator,
       analysis: strip(analysis),
       sim: simCounters,
       cost: { polls: simCounters.polls, cpuS, cpuSPer1000Polls: perThousand(cpuS, simCounters.polls) },
