@@ -22,9 +22,11 @@ import { whenReady } from './repositories/redis-ready';
 import { redisTarget } from './repositories/redis-target';
 import { REDIS_COMMAND } from './repositories/tokens';
 import { createWebexSimulator } from './simulator/webex-simulator';
+import { applyHeapPolicy } from './startup/heap-policy';
 import { LifecycleLogger } from './startup/lifecycle.logger';
 
 async function main(): Promise<void> {
+  const heapGrowingPercent = applyHeapPolicy();
   const config = await readConfigOrExit();
   let demoRedis: DemoRedis | null = null;
   if (!config.redis.url && !config.redis.sentinel && !config.redis.cluster) demoRedis = await startDemoRedis();
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const app: INestApplicationContext =
     config.role === 'worker' ? await startWorker(module) : await startHttp(config, module, redis);
   const lifecycle = await LifecycleLogger.fromApp(app, config);
-  lifecycle.started(demoRedis?.url ?? null);
+  lifecycle.started(demoRedis?.url ?? null, heapGrowingPercent);
   onShutdown(config, lifecycle, app, redis, demoRedis);
 }
 

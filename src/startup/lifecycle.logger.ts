@@ -32,14 +32,15 @@ export class LifecycleLogger {
    * Development (pretty logs): the banner as lines, written after every start-up log line so the
    * generated password is the last thing on screen. Otherwise one record with the addresses as
    * fields; a generated password (never in production) goes to stderr, not into the log stream.
+   * `heapGrowingPercent`: what `applyHeapPolicy` set, or null where the operator's Node options decide.
    */
-  started(demoRedisUrl: string | null): void {
+  started(demoRedisUrl: string | null, heapGrowingPercent: number | null): void {
     const facts = bannerFacts(this.config, demoRedisUrl);
     if (prettyLogs(this.config)) {
       process.stdout.write(`${bannerLines(facts).join('\n')}\n`);
       return;
     }
-    this.log.info(bannerFields(facts), bannerMessage(facts));
+    this.log.info({ ...bannerFields(facts), heapGrowingPercent }, bannerMessage(facts));
     if (facts.generatedLogin !== null && facts.role !== 'worker') process.stderr.write(`${loginLine(facts.generatedLogin)}\n`);
   }
 
