@@ -32,7 +32,7 @@ export class LifecycleLogger {
    * Development (pretty logs): the banner as lines, written after every start-up log line so the
    * generated password is the last thing on screen. Otherwise one record with the addresses as
    * fields; a generated password (never in production) goes to stderr, not into the log stream.
-   * `heapGrowingPercent`: what `applyHeapPolicy` set, or null where the operator's Node options decide.
+   * `heapGrowingPercent`: what `applyHeapPolicy` set, or null where the operator's Node options or V8 decide.
    */
   started(demoRedisUrl: string | null, heapGrowingPercent: number | null): void {
     const facts = bannerFacts(this.config, demoRedisUrl);
