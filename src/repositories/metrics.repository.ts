@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PROM_CLIENT_UNREAD_SAMPLE_MS, replaceEventLoopDelayGauges } from './event-loop-delay';
 import { replaceOpenFdsGauge } from './open-fds';
+import { replaceActiveResourceGauges } from './active-resources';
 import { POLL_LATENESS_BUCKETS, TIME_TO_APPROVE_BUCKETS } from '../domain/trends';
 
 /** Prometheus instruments of one process. Names follow Prometheus conventions (`_total`, `_seconds`). */
@@ -122,5 +123,6 @@ export class MetricsRepository {
     });
     replaceEventLoopDelayGauges(this.registry, 'kiosk_');
     replaceOpenFdsGauge(this.registry, 'kiosk_');
+    replaceActiveResourceGauges(this.registry, 'kiosk_');
   }
 }
