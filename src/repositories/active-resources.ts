@@ -57,7 +57,8 @@ export function replaceActiveResourceGauges(
   for (const family of families) replace(registry, family);
 }
 
-// The registry collects in the order of registration: the by-type gauge, first, sets the total too.
+// The registry collects in the order of registration: the by-type gauge, first, sets the total too
+// (the total read on its own, `getSingleMetric`, holds the last collection's count; nothing does that).
 function replace(registry: Registry, { name, help, totalHelp, count }: Family): void {
   registry.removeSingleMetric(name);
   registry.removeSingleMetric(`${name}_total`);
