@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/demo/redis-server';
-import { heapGrowthFlag } from '../src/startup/heap-policy';
+import { HEAP_GROWING_PERCENT, heapGrowthFlag } from '../src/startup/heap-policy';
 import { createSession, KioskSocket } from './support/kiosk-socket';
 import { runNode, RunningProcess, Simulator, startRedis, startSimulator, TEST_KEY, TestRedis } from './support/processes';
 
@@ -143,7 +143,8 @@ describe('production logs', () => {
         demo: null,
         // No heap option given: the old generation may double between full collections — where
         // Node gives the heap room enough, as it does on any machine with a few GiB to spare.
-        heapGrowingPercent: heapGrowthFlag([], undefined, getHeapStatistics().heap_size_limit) === null ? null : 100,
+        heapGrowingPercent:
+          heapGrowthFlag([], undefined, getHeapStatistics().heap_size_limit) === null ? null : HEAP_GROWING_PERCENT,
       }),
     ]);
     // A worker has no HTTP port, so no addresses to give.
