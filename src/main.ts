@@ -71,6 +71,8 @@ async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisF
       channelKey: socketChannel(config),
       sharded,
       allowedOrigins: config.security.socketOrigins,
+      pingIntervalMs: config.sockets.pingIntervalMs,
+      pingTimeoutMs: config.sockets.pingTimeoutMs,
       onResubscribed: () => void app.get(SessionGateway).resync(),
     }),
   );

@@ -30,6 +30,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://192.0.2.10:3000/' }).http.publicUrl).toBe('http://192.0.2.10:3000');
   });
 
+  it("keeps Socket.IO's heartbeat unless told otherwise", () => {
+    expect(loadConfig({}).sockets).toEqual({ pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
+    expect(loadConfig({ SOCKET_PING_INTERVAL_MS: '50000', SOCKET_PING_TIMEOUT_MS: '30000' }).sockets).toEqual({
+      pingIntervalMs: 50_000,
+      pingTimeoutMs: 30_000,
+    });
+  });
+
   it('uses real Webex when a client id is set', () => {
     const config = loadConfig({
       WEBEX_CLIENT_ID: 'id',
@@ -68,6 +76,9 @@ describe('loadConfig', () => {
     [{ ROLE: 'api', WEBEX_CLIENT_ID: 'i', WEBEX_CLIENT_SECRET: 's' }, /^TOKEN_ENCRYPTION_KEY: required for ROLE=api/],
     [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL:/],
     [{ TOKEN_ENCRYPTION_KEYS_PREVIOUS: `${KEY},bad` }, /^TOKEN_ENCRYPTION_KEYS_PREVIOUS:/],
+    [{ SOCKET_PING_INTERVAL_MS: '500' }, /^SOCKET_PING_INTERVAL_MS:/],
+    [{ SOCKET_PING_INTERVAL_MS: '3600000' }, /^SOCKET_PING_INTERVAL_MS:/],
+    [{ SOCKET_PING_TIMEOUT_MS: '20s' }, /^SOCKET_PING_TIMEOUT_MS:/],
   ])('refuses %j', (env, line) => {
     expect(problems(env)).toEqual(expect.arrayContaining([expect.stringMatching(line)]));
   });

@@ -142,6 +142,7 @@ function toConfig(e: ParsedEnv): AppConfig {
     role: e.ROLE,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     http: { port: e.PORT, host: e.HOST, publicUrl },
+    sockets: { pingIntervalMs: e.SOCKET_PING_INTERVAL_MS, pingTimeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     redis: redisConfig(e),
     authProvider: e.AUTH_PROVIDER,
     oidc: oidcConfig(e),

@@ -41,6 +41,12 @@ export interface AppConfig {
   role: Role;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   http: { port: number; host: string; publicUrl: string };
+  /**
+   * Socket.IO's heartbeat (engine.io's `pingInterval`, `pingTimeout`): each connection gets a ping
+   * this often and is closed when its answer takes longer; a kiosk's client takes the pair from the
+   * handshake and reconnects when no ping came for both together.
+   */
+  sockets: { pingIntervalMs: number; pingTimeoutMs: number };
   /** One Redis (`REDIS_URL`), Redis behind Sentinels, or neither: demo mode (see `redis.settings.ts`). */
   redis: RedisConfig;
   /** Who people sign in with: Webex (default) or any standards OpenID provider. */
@@ -182,6 +188,9 @@ export const envSchema = z.object({
     .min(1)
     .transform((s, ctx) => parseTrustProxy(s, ctx))
     .default(['loopback']),
+  // Socket.IO's own defaults. Between 1 s and 10 min: a ping must come before a proxy's idle timeout.
+  SOCKET_PING_INTERVAL_MS: positiveInt.min(1_000).max(600_000).default(25_000),
+  SOCKET_PING_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(20_000),
   SOCKET_ORIGINS: z
     .string()
     .optional()

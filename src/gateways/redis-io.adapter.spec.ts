@@ -17,7 +17,12 @@ function isObservable(value: unknown): value is Observable<unknown> {
 
 function adapter(): RedisIoAdapter {
   const redis = new EventEmitter() as unknown as RedisClient;
-  return new RedisIoAdapter({} as INestApplicationContext, redis, redis, { channelKey: 'test', allowedOrigins: [] });
+  return new RedisIoAdapter({} as INestApplicationContext, redis, redis, {
+    channelKey: 'test',
+    allowedOrigins: [],
+    pingIntervalMs: 25_000,
+    pingTimeoutMs: 20_000,
+  });
 }
 
 /** A socket whose first `emit` resolves `emitted`; incoming messages are `receive`d. */

@@ -15,6 +15,9 @@ export interface RedisIoOptions {
   /** Redis Cluster: sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`, one channel per room) instead of classic. */
   sharded?: boolean;
   allowedOrigins: string[];
+  /** Engine.io's heartbeat: a ping to each connection this often, closed if its answer takes longer than the timeout. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
   /**
    * After the subscriber connection came back (a Redis restart, a Sentinel failover) and is
    * subscribed again: pushes published while it was away never reached this process.
@@ -98,6 +101,8 @@ export class RedisIoAdapter extends IoAdapter {
       ...options,
       // The kiosk page and the fleet view bundle socket.io-client; nothing needs the server's copy.
       serveClient: false,
+      pingInterval: this.opts.pingIntervalMs,
+      pingTimeout: this.opts.pingTimeoutMs,
       allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) =>
         callback(null, originAllowed(req, this.opts.allowedOrigins)),
     }) as Server;

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { useStack } from './support/stack';
+
+const PING_INTERVAL_MS = 1_500;
+const PING_TIMEOUT_MS = 1_000;
+
+/** Engine.io's long-polling transport, spoken by hand: what a client that never answers a ping sees. */
+function polling(base: string, sid?: string): string {
+  return `${base}/socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''}`;
+}
+
+describe("Socket.IO's heartbeat (SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS)", () => {
+  const stack = useStack({
+    env: { SOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS), SOCKET_PING_TIMEOUT_MS: String(PING_TIMEOUT_MS) },
+  });
+
+  it('hands the configured interval and timeout to every client in the handshake', async () => {
+    const res = await fetch(polling(stack.service.url));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body[0]).toBe('0'); // engine.io's `open` packet
+    expect(JSON.parse(body.slice(1))).toMatchObject({ pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS });
+  });
+
+  it('pings at the configured interval and closes a connection whose answer does not come within the timeout', async () => {
+    const base = stack.service.url;
+    const open = JSON.parse((await (await fetch(polling(base))).text()).slice(1)) as { sid: string };
+    const opened = Date.now();
+    // The long poll comes back with the server's first ping, a whole interval after the handshake.
+    const ping = await (await fetch(polling(base, open.sid))).text();
+    expect(ping).toBe('2');
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(PING_INTERVAL_MS - 50); // never sooner (50 ms: clock granularity)
+    // No pong: the next poll is answered with the close that the timeout brings, and the session is gone.
+    const closing = await (await fetch(polling(base, open.sid))).text();
+    expect(closing).toBe('1');
+    const gone = await fetch(polling(base, open.sid));
+    expect(gone.status).toBe(400);
+  });
+
+  it('keeps a kiosk that answers: its client takes the pair from the handshake and stays connected', async () => {
+    const manager = stack.kiosk.socket.io;
+    let pings = 0;
+    await new Promise<void>((resolve) => {
+      const onPing = () => {
+        if (++pings < 3) return;
+        manager.off('ping', onPing);
+        resolve();
+      };
+      manager.on('ping', onPing);
+    });
+    expect(stack.kiosk.socket.connected).toBe(true);
+  });
+});
