@@ -103,6 +103,18 @@ describe('--standby', () => {
   });
 });
 
+describe('--ping-interval', () => {
+  it("keeps the service's heartbeat unless asked, and stands by for one heartbeat of the interval asked for", () => {
+    expect(parseArgs(['--workload', 'surge']).workloads[0].pingIntervalS).toBeNull();
+    const [fleet, surge] = parseArgs(['--ping-interval', '50']).workloads;
+    expect([fleet.pingIntervalS, surge.pingIntervalS]).toEqual([50, 50]);
+    expect([fleet.standbyS, surge.standbyS]).toEqual([50, 50]);
+    expect(parseArgs(['--ping-interval=50', '--standby=30']).workloads[0].standbyS).toBe(30);
+    expect(() => parseArgs(['--ping-interval', '0'])).toThrow(ArgsError);
+    expect(() => parseArgs(['--ping-interval', '601'])).toThrow(/at most 600/);
+  });
+});
+
 describe('warmupWorkload', () => {
   it('is none unless --warmup asks for one', () => {
     expect(parseArgs(['--workload', 'fleet']).workloads[0].warmupS).toBe(0);

@@ -54,13 +54,18 @@ export interface WorkloadOptions {
    * before the phase (`standby` in the report); 0: not measured.
    */
   standbyS: number;
+  /** The service's SOCKET_PING_INTERVAL_MS in seconds; null: its default (Socket.IO's 25 s). */
+  pingIntervalS: number | null;
 }
 
+/** The service's default ping interval (SOCKET_PING_INTERVAL_MS, Socket.IO's own), seconds. */
+export const SERVICE_PING_INTERVAL_S = 25;
+
 /**
- * Socket.IO's ping interval (the service keeps its default): a standby window this long holds one
- * heartbeat of every connected kiosk, however their connections were spread.
+ * A standby window as long as the ping interval holds one heartbeat of every connected kiosk,
+ * however their connections were spread.
  */
-export const STANDBY_DEFAULT_S = 25;
+export const STANDBY_DEFAULT_S = SERVICE_PING_INTERVAL_S;
 
 export interface BenchArgs {
   workloads: WorkloadOptions[];
@@ -89,7 +94,8 @@ export const USAGE = `usage: npm run bench -- [options]     (or: node dist/bench
   --warmup S                   first play S seconds of steady arrivals, unmeasured, and wait until they are
                                final, so that the phase measures warm processes (default 0: cold)
   --standby S                  before the phase, measure the service with the kiosks connected and nothing
-                               signing in for S seconds (default ${STANDBY_DEFAULT_S}: one heartbeat of each kiosk; 0: skip)
+                               signing in for S seconds (default: the ping interval, one heartbeat of each kiosk; 0: skip)
+  --ping-interval S            the service's SOCKET_PING_INTERVAL_MS, in seconds (default: the service's, ${SERVICE_PING_INTERVAL_S})
   --help
 `;
 
@@ -115,6 +121,7 @@ interface Overrides {
   serviceMemoryLimitMiB?: number;
   warmupS?: number;
   standbyS?: number;
+  pingIntervalS?: number;
 }
 
 /** The standard workloads of issue 7, with any overrides applied. */
@@ -147,7 +154,8 @@ export function workloadDefaults(name: WorkloadName, o: Overrides = {}): Workloa
     shards: o.shards ?? 1,
     serviceMemoryLimitMiB: o.serviceMemoryLimitMiB ?? null,
     warmupS: o.warmupS ?? 0,
-    standbyS: o.standbyS ?? STANDBY_DEFAULT_S,
+    standbyS: o.standbyS ?? o.pingIntervalS ?? STANDBY_DEFAULT_S,
+    pingIntervalS: o.pingIntervalS ?? null,
   };
 }
 
@@ -214,6 +222,7 @@ const VALUE_FLAGS = new Set([
   '--service-memory-limit',
   '--warmup',
   '--standby',
+  '--ping-interval',
 ]);
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -293,6 +302,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case '--standby':
         o.standbyS = positiveInt(flag, v, 0);
+        break;
+      case '--ping-interval':
+        // The service accepts 1 s to 10 min (SOCKET_PING_INTERVAL_MS).
+        o.pingIntervalS = positiveInt(flag, v);
+        if (o.pingIntervalS > 600) throw new ArgsError('--ping-interval must be at most 600');
         break;
       case '--help':
       case '-h':

@@ -492,9 +492,10 @@ export function reportTable(r: WorkloadResult): string {
   const cluster = s.redis.primaries ? `, Redis Cluster of ${s.redis.primaries.length} primaries, ${fmt(w.shards)} shards` : '';
   // Older result files have no such option.
   const limit = w.serviceMemoryLimitMiB ? `, ${fmt(w.serviceMemoryLimitMiB)} MiB memory limit per service process` : '';
+  const ping = w.pingIntervalS ? `, kiosks pinged every ${fmt(w.pingIntervalS)} s` : '';
   const title =
     `${r.workload}: ${fmt(w.kiosks)} kiosks, ${fmt(w.signing)} signing in at once (${w.arrivals}), interval ${w.intervalS} s, ` +
-    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}${limit}${cluster}`;
+    `${w.durationS} s, decisions after ${w.thinkMinS}-${w.thinkMaxS} s, ${roles}${limit}${ping}${cluster}`;
   const warnings: string[] = [
     `machine: ${r.machine.cpus} × ${r.machine.cpuModel}; load average ${r.machine.loadAverageAtStart.join(' ')} at start, ${r.machine.loadAverageAtEnd.join(' ')} at end`,
   ];

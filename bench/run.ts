@@ -103,6 +103,7 @@ async function startServices(w: WorkloadOptions, redisEnv: Record<string, string
     METRICS_PUBLIC: 'true',
     LIMIT_EXEMPT_ADDRESSES: '127.0.0.1',
     LIMIT_PENDING_SIGNINS: String(Math.max(5_000, w.signing * 2)),
+    ...(w.pingIntervalS === null ? {} : { SOCKET_PING_INTERVAL_MS: String(w.pingIntervalS * 1000) }),
   };
   const profDir = join(RESULTS_DIR, 'profiles');
   if (w.cpuProf) mkdirSync(profDir, { recursive: true });
