@@ -29,13 +29,23 @@ export interface Live {
   /** Ask for pushes about a session; the ack carries its current state. No-op while offline. */
   watch(id: string): void;
   unwatch(id: string): void;
+  /** Closes the link for good (no reconnecting). */
+  close(): void;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 10_000;
 
-export function connectLive(h: LiveHandlers): Live {
-  const socket: Socket<ServerToClient, ClientToServer> = io({ transports: ['websocket'] });
+export interface LiveOptions {
+  /** The service's address; the page's own by default. */
+  url?: string;
+  ackTimeoutMs?: number;
+}
+
+export function connectLive(h: LiveHandlers, opts: LiveOptions = {}): Live {
+  const socketOpts = { transports: ['websocket'] };
+  const socket: Socket<ServerToClient, ClientToServer> = opts.url ? io(opts.url, socketOpts) : io(socketOpts);
+  const ackTimeoutMs = opts.ackTimeoutMs ?? ACK_TIMEOUT_MS;
   let retry: ReturnType<typeof setTimeout> | undefined;
 
   // socket.io-client gives up after a refused handshake or a server-side disconnect; a kiosk must not.
@@ -71,9 +81,13 @@ export function connectLive(h: LiveHandlers): Live {
     watch(id) {
       // While offline the 'connect' handler watches; emitting now would only queue a duplicate.
       if (!socket.connected) return;
-      socket.timeout(ACK_TIMEOUT_MS).emit('session:watch', { id }, (err, payload) => {
+      socket.timeout(ackTimeoutMs).emit('session:watch', { id }, (err, payload) => {
         if (err) {
-          console.warn('kiosk: session:watch not acknowledged', id, err);
+          console.warn('kiosk: session:watch not acknowledged, connecting again', id, err);
+          // A link that seems up but carries nothing (a network that dropped it silently) would
+          // otherwise wait for the heartbeat to give up on it while a person waits at the kiosk.
+          // Closing the transport makes socket.io-client reconnect; the 'connect' handler watches again.
+          if (socket.connected) socket.io.engine.close();
           return;
         }
         const ack = parseWatchAck(payload);
@@ -83,6 +97,12 @@ export function connectLive(h: LiveHandlers): Live {
     },
     unwatch(id) {
       if (socket.connected) socket.emit('session:unwatch', { id });
+    },
+    close() {
+      clearTimeout(retry);
+      socket.off('disconnect');
+      socket.off('connect_error');
+      socket.disconnect();
     },
   };
 }
