@@ -30,14 +30,16 @@ const total = (m: Reading | undefined) => m?.values[0]?.value;
 class Socket {}
 class Server {}
 
-/** Stand-ins for Node's lists that count how often each was enumerated. */
+/** Stand-ins for Node's lists that count how often each was enumerated, on a clock the test moves. */
 function countedSources(handles: unknown[], resources: string[]) {
   const calls = { handles: 0, resources: 0 };
+  const clock = { t: 0 };
   const sources: ActiveResourceSources = {
     handles: () => (calls.handles++, handles),
     resources: () => (calls.resources++, resources),
+    now: () => clock.t,
   };
-  return { calls, sources };
+  return { calls, sources, clock };
 }
 
 describe('replaceActiveResourceGauges', () => {
@@ -51,11 +53,21 @@ describe('replaceActiveResourceGauges', () => {
     for (const [name, m] of before) expect([after.get(name)?.help, after.get(name)?.type]).toEqual([m.help, m.type]);
   });
 
-  it('enumerates the handles and the resources once each time the registry is read, not once per gauge', async () => {
+  it('enumerates the handles and the resources once for both their gauges, and at most every 30 s', async () => {
     const registry = registryWithDefaults();
-    const { calls, sources } = countedSources([new Socket(), new Socket(), new Server()], ['TCPSocketWrap', 'Timeout']);
+    const { calls, sources, clock } = countedSources([new Socket(), new Socket(), new Server()], ['TCPSocketWrap', 'Timeout']);
     replaceActiveResourceGauges(registry, 't_', sources);
     await read(registry);
+    expect(calls).toEqual({ handles: 1, resources: 1 });
+    // Read again every 5 s by the metrics exchange, and at scrapes: the last count until it is 30 s old.
+    clock.t = 5_000;
+    await read(registry);
+    clock.t = 29_999;
+    const cached = await read(registry);
+    expect(calls).toEqual({ handles: 1, resources: 1 });
+    expect(total(cached.get('t_nodejs_active_handles_total'))).toBe(3);
+    expect(byType(cached.get('t_nodejs_active_handles'))).toEqual({ Socket: 2, Server: 1 });
+    clock.t = 30_000;
     await read(registry);
     expect(calls).toEqual({ handles: 2, resources: 2 });
   });
@@ -75,9 +87,11 @@ describe('replaceActiveResourceGauges', () => {
   it('drops a type that is gone at the next reading', async () => {
     const registry = registryWithDefaults();
     const handles: unknown[] = [new Socket(), new Server()];
-    replaceActiveResourceGauges(registry, 't_', countedSources(handles, []).sources);
+    const { sources, clock } = countedSources(handles, []);
+    replaceActiveResourceGauges(registry, 't_', sources);
     await read(registry);
     handles.pop();
+    clock.t = 30_000;
     const m = await read(registry);
     expect(byType(m.get('t_nodejs_active_handles'))).toEqual({ Socket: 1 });
     expect(total(m.get('t_nodejs_active_handles_total'))).toBe(1);

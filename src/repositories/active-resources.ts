@@ -1,4 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
+import { sampled, SOCKET_COUNTS_MAX_AGE_MS } from './sampled';
 
 /** What the gauges below enumerate: Node's own lists, or null where this Node lacks one. */
 export interface ActiveResourceSources {
@@ -6,6 +7,8 @@ export interface ActiveResourceSources {
   handles: (() => readonly unknown[]) | null;
   /** The types of the resources keeping the event loop alive (`process.getActiveResourcesInfo`). */
   resources: (() => readonly string[]) | null;
+  /** The clock of `sampled`. */
+  now?: () => number;
 }
 
 interface Family {
@@ -29,7 +32,9 @@ interface Counts {
  * times each time the registry is read (every 5 s for the metrics exchange, and at every scrape),
  * and each enumeration walks every socket: with 10,000 kiosks connected a read took ≈ 22 ms of the
  * main thread, ≈ 14 ms with one enumeration of each (`perf`, bench/README.md, "December,
- * seventeenth"). Call after `collectDefaultMetrics`: its gauges of these names are replaced.
+ * seventeenth"), still ≈ 2.3 ms of every second of an idle process; so each family is enumerated
+ * at most every 30 s (`sampled`; "December, eighteenth"). Call after `collectDefaultMetrics`: its
+ * gauges of these names are replaced.
  */
 export function replaceActiveResourceGauges(
   registry: Registry,
@@ -37,13 +42,14 @@ export function replaceActiveResourceGauges(
   sources: ActiveResourceSources = processSources(),
 ): void {
   const families: Family[] = [];
-  const { handles, resources } = sources;
+  const { handles, resources, now } = sources;
+  const every = <T>(read: () => T) => sampled(read, SOCKET_COUNTS_MAX_AGE_MS, now);
   if (handles) {
     families.push({
       name: `${prefix}nodejs_active_handles`,
       help: 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
       totalHelp: 'Total number of active handles.',
-      count: () => countBy(handles(), ownerType),
+      count: every(() => countBy(handles(), ownerType)),
     });
   }
   if (resources) {
@@ -51,7 +57,7 @@ export function replaceActiveResourceGauges(
       name: `${prefix}nodejs_active_resources`,
       help: 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
       totalHelp: 'Total number of active resources.',
-      count: () => countBy(resources(), (type) => type),
+      count: every(() => countBy(resources(), (type) => type)),
     });
   }
   for (const family of families) replace(registry, family);

@@ -42,9 +42,29 @@ describe('replaceOpenFdsGauge', () => {
     const registry = registryWithDefaults();
     const list = vi.fn<(path: string) => Promise<string[]>>().mockResolvedValueOnce(['0', '1', '2']);
     list.mockRejectedValueOnce(new Error('EACCES'));
-    replaceOpenFdsGauge(registry, 't_', list, 'linux');
+    let now = 0;
+    replaceOpenFdsGauge(registry, 't_', list, 'linux', () => now);
     expect(await openFds(registry)).toBe(2);
+    now = 30_000;
     expect(await openFds(registry)).toBe(2);
+    expect(list).toHaveBeenCalledTimes(2);
+  });
+
+  it('lists at most every 30 s, however often the registry is read', async () => {
+    const registry = registryWithDefaults();
+    const list = vi.fn<(path: string) => Promise<string[]>>().mockResolvedValueOnce(['0', '1', '2']);
+    list.mockResolvedValueOnce(['0', '1', '2', '3', '4']);
+    let now = 0;
+    replaceOpenFdsGauge(registry, 't_', list, 'linux', () => now);
+    // The metrics exchange reads the registry every 5 s; scrapes come in between.
+    for (const t of [0, 5_000, 12_000, 29_999]) {
+      now = t;
+      expect(await openFds(registry)).toBe(2);
+    }
+    expect(list).toHaveBeenCalledTimes(1);
+    now = 30_000;
+    expect(await openFds(registry)).toBe(4);
+    expect(list).toHaveBeenCalledTimes(2);
   });
 
   it('is left out where there is no /proc, like prom-client’s', () => {
