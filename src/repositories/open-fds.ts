@@ -25,7 +25,8 @@ export function replaceOpenFdsGauge(
 ): void {
   if (platform !== 'linux') return;
   const name = `${prefix}process_open_fds`;
-  const listing = sampled(() => list('/proc/self/fd'), SOCKET_COUNTS_MAX_AGE_MS, now);
+  // Less the descriptor the listing itself had open. The count is kept, not the 10,000 names.
+  const count = sampled(async () => (await list('/proc/self/fd')).length - 1, SOCKET_COUNTS_MAX_AGE_MS, now);
   registry.removeSingleMetric(name);
   new Gauge({
     name,
@@ -33,8 +34,7 @@ export function replaceOpenFdsGauge(
     registers: [registry],
     async collect() {
       try {
-        // Less the descriptor the listing itself had open.
-        this.set((await listing()).length - 1);
+        this.set(await count());
       } catch {
         // Not readable here: the gauge keeps its last value, as prom-client's does.
       }
