@@ -1,4 +1,5 @@
 /** Command-line options of `npm run bench` and the two standard workloads. Pure. */
+import { DEFAULT_PING_INTERVAL_MS } from '../src/config/socket-heartbeat';
 
 export type WorkloadName = 'fleet' | 'surge';
 
@@ -59,7 +60,7 @@ export interface WorkloadOptions {
 }
 
 /** The service's default ping interval (SOCKET_PING_INTERVAL_MS, Socket.IO's own), seconds. */
-export const SERVICE_PING_INTERVAL_S = 25;
+export const SERVICE_PING_INTERVAL_S = DEFAULT_PING_INTERVAL_MS / 1000;
 
 /**
  * A standby window as long as the ping interval holds one heartbeat of every connected kiosk,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RedisConfig, redisEnvFields } from './redis.settings';
+import { DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS } from './socket-heartbeat';
 
 /**
  * The one typed configuration object. Built once at boot from the environment
@@ -188,9 +189,9 @@ export const envSchema = z.object({
     .min(1)
     .transform((s, ctx) => parseTrustProxy(s, ctx))
     .default(['loopback']),
-  // Socket.IO's own defaults. Between 1 s and 10 min: a ping must come before a proxy's idle timeout.
-  SOCKET_PING_INTERVAL_MS: positiveInt.min(1_000).max(600_000).default(25_000),
-  SOCKET_PING_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(20_000),
+  // Between 1 s and 10 min: a ping must come before a proxy's idle timeout.
+  SOCKET_PING_INTERVAL_MS: positiveInt.min(1_000).max(600_000).default(DEFAULT_PING_INTERVAL_MS),
+  SOCKET_PING_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(DEFAULT_PING_TIMEOUT_MS),
   SOCKET_ORIGINS: z
     .string()
     .optional()
