@@ -9,22 +9,27 @@ function polling(base: string, sid?: string): string {
   return `${base}/socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''}`;
 }
 
+/** A new engine.io session over long-polling: its `open` packet (`0` and the handshake's JSON). */
+async function openSession(base: string): Promise<{ sid: string; pingInterval: number; pingTimeout: number }> {
+  const res = await fetch(polling(base));
+  expect(res.status).toBe(200);
+  const body = await res.text();
+  expect(body[0]).toBe('0');
+  return JSON.parse(body.slice(1)) as { sid: string; pingInterval: number; pingTimeout: number };
+}
+
 describe("Socket.IO's heartbeat (SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS)", () => {
   const stack = useStack({
     env: { SOCKET_PING_INTERVAL_MS: String(PING_INTERVAL_MS), SOCKET_PING_TIMEOUT_MS: String(PING_TIMEOUT_MS) },
   });
 
   it('hands the configured interval and timeout to every client in the handshake', async () => {
-    const res = await fetch(polling(stack.service.url));
-    expect(res.status).toBe(200);
-    const body = await res.text();
-    expect(body[0]).toBe('0'); // engine.io's `open` packet
-    expect(JSON.parse(body.slice(1))).toMatchObject({ pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS });
+    expect(await openSession(stack.service.url)).toMatchObject({ pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS });
   });
 
   it('pings at the configured interval and closes a connection whose answer does not come within the timeout', async () => {
     const base = stack.service.url;
-    const open = JSON.parse((await (await fetch(polling(base))).text()).slice(1)) as { sid: string };
+    const open = await openSession(base);
     const opened = Date.now();
     // The long poll comes back with the server's first ping, a whole interval after the handshake.
     const ping = await (await fetch(polling(base, open.sid))).text();
