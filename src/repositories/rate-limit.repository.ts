@@ -77,7 +77,8 @@ export class RedisWindow {
   }
 }
 
-function unavailable(cause: unknown): ServiceUnavailableError {
+/** The 503 a limit answers while Redis is away. */
+export function unavailable(cause: unknown): ServiceUnavailableError {
   return new ServiceUnavailableError('The service cannot reach its store; try again shortly', { cause });
 }
 

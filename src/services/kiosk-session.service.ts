@@ -3,7 +3,7 @@ import { APP_CONFIG } from '../config/app-config.token';
 import { AppConfig } from '../config/config.schema';
 import { InvalidRequestError, NotFoundError } from '../domain/errors';
 import { Caller } from '../domain/kiosk';
-import { FINISHED_RETENTION_MS, SessionView } from '../domain/session';
+import { SessionView } from '../domain/session';
 import { ClockRepository } from '../repositories/clock.repository';
 import { KioskRepository } from '../repositories/kiosk.repository';
 import { LimitsService } from './limits.service';
@@ -86,9 +86,9 @@ export class KioskSessionService {
   private async takeSlot(view: SessionView, slot: string | null, caller: Caller): Promise<void> {
     const now = this.clock.now();
     if (caller.kiosk) await this.kiosks.rememberSession(caller.kiosk.kioskId, view.id, now, SIGNED_IN_AT_MOST_MS);
-    const ttlMs = Math.max(Date.parse(view.expiresAt) - now, 0) + FINISHED_RETENTION_MS;
     if (slot === null) return;
-    const previous = await this.kiosks.swapPending(slot, view.id, ttlMs);
+    // The slot needs the sign-in while its code lives: once the code expired it is no longer pending.
+    const previous = await this.kiosks.swapPending(slot, view.id, Date.parse(view.expiresAt) - now);
     if (previous && previous !== view.id) await this.sessions.end(previous, 'pending-only').catch(ignoreNotFound);
   }
 

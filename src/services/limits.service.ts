@@ -4,6 +4,7 @@ import { AppConfig, LimitsConfig } from '../config/config.schema';
 import { RateLimitedError } from '../domain/errors';
 import { addressMatcher } from '../http/client-address';
 import { JobRepository } from '../repositories/job.repository';
+import { KioskRepository } from '../repositories/kiosk.repository';
 import { RateLimitRepository, RedisWindow } from '../repositories/rate-limit.repository';
 import { SocketLeaseRepository } from '../repositories/socket-lease.repository';
 
@@ -11,6 +12,7 @@ import { SocketLeaseRepository } from '../repositories/socket-lease.repository';
 export type AuthKind = 'operator' | 'integrator' | 'metrics' | 'fleet-ticket' | 'enrollment';
 
 const MINUTE_S = 60;
+const MINUTE_MS = MINUTE_S * 1000;
 const AUTH_WINDOW_S = 15 * 60;
 /** A refused sign-in start because the fleet is at its ceiling: pending ones end within minutes. */
 const CEILING_RETRY_MS = 10_000;
@@ -25,7 +27,6 @@ const AUTH_DELAY_CAP_MS = 2_000;
 @Injectable()
 export class LimitsService {
   private readonly perAddress: RedisWindow;
-  private readonly perKiosk: RedisWindow;
   private readonly authFailures: RedisWindow;
   private readonly exempt: (address: string) => boolean;
   private readonly limits: LimitsConfig;
@@ -35,10 +36,10 @@ export class LimitsService {
     windows: RateLimitRepository,
     private readonly leases: SocketLeaseRepository,
     private readonly jobs: JobRepository,
+    private readonly kiosks: KioskRepository,
   ) {
     this.limits = config.security.limits;
     this.perAddress = windows.window('sessions-address', this.limits.sessionsPerAddressPerMinute, MINUTE_S);
-    this.perKiosk = windows.window('sessions-kiosk', this.limits.sessionsPerKioskPerMinute, MINUTE_S);
     this.authFailures = windows.window('auth-failures', this.limits.authFailures, AUTH_WINDOW_S, AUTH_WINDOW_S);
     this.exempt = addressMatcher(this.limits.exemptAddresses);
   }
@@ -49,20 +50,21 @@ export class LimitsService {
 
   /**
    * Before a sign-in starts: the caller's address and kiosk budgets, then the fleet-wide ceiling
-   * that keeps the service under the integration's Webex rate limit. `kioskKey` null: unnamed.
+   * that keeps the service under the integration's Webex rate limit. `slot`: the kiosk's
+   * (`pendingSlot`), whose budget is kept with its pending sign-in; null: unnamed.
    */
-  async admitSignIn(address: string, kioskKey: string | null): Promise<void> {
+  async admitSignIn(address: string, slot: string | null): Promise<void> {
     // One round trip to Redis for the three: a sign-in's start is on every kiosk's critical path.
     const [byAddress, byKiosk, pending] = await Promise.all([
       this.exempt(address) ? null : this.perAddress.consume(address),
-      kioskKey === null ? null : this.perKiosk.consume(kioskKey),
+      slot === null ? null : this.kiosks.spendSlot(slot, MINUTE_MS),
       this.jobs.pendingSignIns(),
     ]);
     if (byAddress && !byAddress.allowed) {
       throw new RateLimitedError('Too many sign-ins from this address; try again shortly', byAddress.retryAfterMs);
     }
-    if (byKiosk && !byKiosk.allowed) {
-      throw new RateLimitedError('Too many sign-ins on this kiosk; try again shortly', byKiosk.retryAfterMs);
+    if (byKiosk && byKiosk.used > this.limits.sessionsPerKioskPerMinute) {
+      throw new RateLimitedError('Too many sign-ins on this kiosk; try again shortly', byKiosk.windowLeftMs);
     }
     if (pending >= this.limits.pendingSignIns) {
       throw new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS);
