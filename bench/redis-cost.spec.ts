@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisPhaseCost, sumOrNull, type PrimaryReading } from './redis-cost';
-import { memoryPartsCell, primariesCell } from './report';
+import { histogramsLeftOut, memoryPartsCell, primariesCell } from './report';
 
 function reading(name: string, o: Partial<PrimaryReading> = {}): PrimaryReading {
   return {
@@ -9,11 +9,12 @@ function reading(name: string, o: Partial<PrimaryReading> = {}): PrimaryReading 
     pid: 100,
     cpuS: 1,
     peakRssBytes: 10 << 20,
+    latencyHistogramBytes: 0,
     commands: 1_000,
     commandStats: [],
-    atStart: { usedMemory: 1_000_000, keys: 0, memory: null },
-    atMemorySample: { usedMemory: 1_500_000, keys: 300, memory: null },
-    atEnd: { usedMemory: 1_200_000, keys: 100, memory: null },
+    atStart: { usedMemory: 1_000_000, keys: 0, latencyHistograms: 0, memory: null },
+    atMemorySample: { usedMemory: 1_500_000, keys: 300, latencyHistograms: 0, memory: null },
+    atEnd: { usedMemory: 1_200_000, keys: 100, latencyHistograms: 0, memory: null },
     ...o,
   };
 }
@@ -78,12 +79,17 @@ describe('redisPhaseCost', () => {
     const cost = redisPhaseCost(
       [
         reading('redis-1', {
-          atStart: { usedMemory: 1_000_000, keys: 10, memory: parts(200_000, 1_000, 20_000, 50_000) },
-          atMemorySample: { usedMemory: 1_500_000, keys: 410, memory: parts(560_000, 97_000, 45_000, 40_000) },
+          atStart: { usedMemory: 1_000_000, keys: 10, latencyHistograms: 0, memory: parts(200_000, 1_000, 20_000, 50_000) },
+          atMemorySample: {
+            usedMemory: 1_500_000,
+            keys: 410,
+            latencyHistograms: 0,
+            memory: parts(560_000, 97_000, 45_000, 40_000),
+          },
         }),
         reading('redis-2', {
-          atStart: { usedMemory: 1_000_000, keys: 0, memory: parts(200_000, 0, 20_000, 50_000) },
-          atMemorySample: { usedMemory: 1_100_000, keys: 0, memory: parts(200_000, 0, 20_000, 50_000) },
+          atStart: { usedMemory: 1_000_000, keys: 0, latencyHistograms: 0, memory: parts(200_000, 0, 20_000, 50_000) },
+          atMemorySample: { usedMemory: 1_100_000, keys: 0, latencyHistograms: 0, memory: parts(200_000, 0, 20_000, 50_000) },
         }),
       ],
       [{ command: 'memory|stats', calls: 6, usec: 60 }],
@@ -108,8 +114,54 @@ describe('redisPhaseCost', () => {
     );
   });
 
+  it('leaves the latency histograms Redis made for commands first run in the phase out of a sign-in’s bytes', () => {
+    const parts = (dataset: number) => ({ dataset, keyTables: 40_000, scripts: 20_000, clients: 10_000 });
+    const cost = redisPhaseCost(
+      [
+        reading('redis-1', {
+          latencyHistogramBytes: 25_000,
+          atStart: { usedMemory: 1_000_000, keys: 10, latencyHistograms: 12, memory: parts(100_000) },
+          // 1,000 sign-ins' keys (500,000 B) and four command names run for the first time (100,000 B).
+          atMemorySample: { usedMemory: 1_600_000, keys: 3_010, latencyHistograms: 16, memory: parts(700_000) },
+        }),
+      ],
+      [],
+      1_000,
+      1_000,
+    );
+    expect(cost.bytesPerPendingSession).toBe(500);
+    expect(cost.latencyHistogramBytesPerPendingSession).toBe(100);
+    expect(cost.bytesPerPendingSessionByPart).toEqual({ dataset: 500, keyTables: 0, scripts: 0, clients: 0, other: 0 });
+    expect(cost.primaries[0].latencyHistogramBytes).toBe(25_000);
+    // The report says what it left out, and nothing where nothing was (or in older results).
+    expect(histogramsLeftOut(cost.latencyHistogramBytesPerPendingSession)).toBe(
+      "; Redis's latency histograms of commands first run in the phase left out, 100 B more",
+    );
+    expect(histogramsLeftOut(0)).toBe('');
+    expect(histogramsLeftOut(undefined)).toBe('');
+    // No histogram measured (tracking off): nothing is left out.
+    const untracked = redisPhaseCost(
+      [
+        reading('redis-1', {
+          atStart: { usedMemory: 1_000_000, keys: 10, latencyHistograms: 0, memory: null },
+          atMemorySample: { usedMemory: 1_600_000, keys: 3_010, latencyHistograms: 0, memory: null },
+        }),
+      ],
+      [],
+      1_000,
+      1_000,
+    );
+    expect(untracked.bytesPerPendingSession).toBe(600);
+    expect(untracked.latencyHistogramBytesPerPendingSession).toBe(0);
+  });
+
   it('gives no breakdown when a primary’s MEMORY STATS is missing', () => {
-    const withStats = { usedMemory: 1_000_000, keys: 0, memory: { dataset: 1, keyTables: 1, scripts: 1, clients: 1 } };
+    const withStats = {
+      usedMemory: 1_000_000,
+      keys: 0,
+      latencyHistograms: 0,
+      memory: { dataset: 1, keyTables: 1, scripts: 1, clients: 1 },
+    };
     const cost = redisPhaseCost(
       [reading('redis-1', { atStart: withStats, atMemorySample: { ...withStats, usedMemory: 1_200_000 } }), reading('redis-2')],
       [],
@@ -128,6 +180,7 @@ describe('redisPhaseCost', () => {
     const cost = redisPhaseCost([reading('redis-1'), reading('redis-2', { cpuS: null, atMemorySample: null })], [], 0, 0);
     expect(cost.cpuS).toBeNull();
     expect(cost.bytesPerPendingSession).toBeNull();
+    expect(cost.latencyHistogramBytesPerPendingSession).toBeNull();
     expect(cost.bytesPerPendingSessionByPart).toBeNull();
     expect(cost.keysPerPendingSession).toBeNull();
     expect(cost.commandsPerPoll).toBeNull();

@@ -6,6 +6,8 @@ import { ratio } from './stats';
 export interface NodeState {
   usedMemory: number;
   keys: number;
+  /** Command names with a latency histogram (`latencyHistogramCount`). */
+  latencyHistograms: number;
   /** `MEMORY STATS`, read right after the `INFO` (null where the node refused it). */
   memory: MemoryParts | null;
 }
@@ -18,6 +20,8 @@ export interface PrimaryReading {
   /** CPU seconds (user + system) in the phase, from /proc; null when it could not be read. */
   cpuS: number | null;
   peakRssBytes: number | null;
+  /** What one latency histogram costs this node (`used_memory` over a command's first run); 0: none. */
+  latencyHistogramBytes: number;
   /** `total_commands_processed` over the phase, less the bench's own INFO calls. */
   commands: number;
   /** `INFO commandstats` over the phase. */
@@ -37,6 +41,7 @@ export interface PrimaryCost {
   /** This primary's CPU ÷ all polls of the phase: the primaries' figures add up to Redis's CPU per poll. */
   cpuMsPerPoll: number | null;
   peakRssBytes: number | null;
+  latencyHistogramBytes: number;
   commands: number;
   commandsPerPoll: number | null;
   /** Of all the primaries' commands in the phase. */
@@ -54,8 +59,17 @@ export interface RedisPhaseCost {
   commandsPerPoll: number | null;
   /** The busiest commands, all primaries together; commands run inside Lua scripts count too. */
   commandsPerPollByCommand: Array<{ command: string; perPoll: number; usecPerPoll: number }>;
-  /** Growth of the primaries' summed `used_memory` from the start to the memory sample, per pending sign-in. */
+  /**
+   * Growth of the primaries' summed `used_memory` from the start to the memory sample, per pending
+   * sign-in, less Redis's latency histograms (`latencyHistogramBytesPerPendingSession`).
+   */
   bytesPerPendingSession: number | null;
+  /**
+   * The latency histograms Redis made in the same time, per pending sign-in: one per command name
+   * first run in the phase (≈ 24 KiB each with Redis 7's defaults), however many sign-ins there are.
+   * Redis's own instrumentation, not what a sign-in keeps: left out of `bytesPerPendingSession`.
+   */
+  latencyHistogramBytesPerPendingSession: number | null;
   /** That growth by where it went (`MEMORY STATS`); null without a sample or the stats of every primary. */
   bytesPerPendingSessionByPart: PendingMemoryParts | null;
   /** Keys more at the memory sample than at the start, per pending sign-in. */
@@ -64,11 +78,11 @@ export interface RedisPhaseCost {
 }
 
 /**
- * Bytes per pending sign-in by where they went (`MemoryParts`): the dataset (keys and values, and
- * connections' allocations Redis places nowhere else), the keyspace's tables (a key's
- * entry in the main dictionary and in the expiries), script caches and client buffers (which do not
- * grow with sign-ins: scripts loaded by the phase's first calls, replies in flight at the sample), and
- * the rest of the growth `used_memory` showed.
+ * Bytes per pending sign-in by where they went (`MemoryParts`): the dataset (keys and values, less
+ * the latency histograms, which Redis also counts there), the keyspace's tables (a key's entry in
+ * the main dictionary and in the expiries), script caches and client buffers (which do not grow
+ * with sign-ins: scripts loaded by the phase's first calls, replies in flight at the sample), and
+ * the rest of `bytesPerPendingSession`. They add up to it.
  */
 export interface PendingMemoryParts {
   dataset: number;
@@ -103,11 +117,16 @@ export function redisPhaseCost(
   const perPoll = Math.max(1, polls);
   // Growth of one `NodeState` figure from the start to the memory sample, all primaries, per pending sign-in.
   const samples = readings.map((r) => r.atMemorySample);
-  const perPending = (figure: (s: NodeState) => number): number | null =>
+  const perPending = (figure: (s: NodeState, r: PrimaryReading) => number): number | null =>
     samples.every((s): s is NodeState => s !== null)
-      ? ratio(sum(samples.map((s, i) => figure(s) - figure(readings[i].atStart))), pendingAtMemorySample)
+      ? ratio(
+          sum(samples.map((s, i) => figure(s, readings[i]) - figure(readings[i].atStart, readings[i]))),
+          pendingAtMemorySample,
+        )
       : null;
-  const bytesPerPendingSession = perPending((s) => s.usedMemory);
+  const histograms = perPending((s, r) => s.latencyHistograms * r.latencyHistogramBytes);
+  const growth = perPending((s) => s.usedMemory);
+  const bytesPerPendingSession = growth === null || histograms === null ? null : growth - histograms;
   return {
     cpuS: sumOrNull(readings.map((r) => r.cpuS)),
     peakRssBytes: sumOrNull(readings.map((r) => r.peakRssBytes)),
@@ -116,7 +135,8 @@ export function redisPhaseCost(
       .filter((c) => !isBenchCommand(c.command))
       .map((c) => ({ command: c.command, perPoll: c.calls / perPoll, usecPerPoll: c.usec / perPoll })),
     bytesPerPendingSession,
-    bytesPerPendingSessionByPart: memoryParts(readings, bytesPerPendingSession, pendingAtMemorySample),
+    latencyHistogramBytesPerPendingSession: histograms,
+    bytesPerPendingSessionByPart: memoryParts(readings, bytesPerPendingSession, histograms, pendingAtMemorySample),
     keysPerPendingSession: perPending((s) => s.keys),
     primaries: readings.map((r) => ({
       name: r.name,
@@ -125,6 +145,7 @@ export function redisPhaseCost(
       cpuS: r.cpuS,
       cpuMsPerPoll: r.cpuS === null || polls <= 0 ? null : (r.cpuS / polls) * 1000,
       peakRssBytes: r.peakRssBytes,
+      latencyHistogramBytes: r.latencyHistogramBytes,
       commands: r.commands,
       commandsPerPoll: ratio(r.commands, polls),
       commandsShare: ratio(r.commands, commands),
@@ -139,9 +160,10 @@ export function redisPhaseCost(
 function memoryParts(
   readings: readonly PrimaryReading[],
   bytesPerPending: number | null,
+  histogramsPerPending: number | null,
   pending: number,
 ): PendingMemoryParts | null {
-  if (bytesPerPending === null || pending <= 0) return null;
+  if (bytesPerPending === null || histogramsPerPending === null || pending <= 0) return null;
   const growth = { dataset: 0, keyTables: 0, scripts: 0, clients: 0 };
   for (const r of readings) {
     const before = r.atStart.memory;
@@ -149,7 +171,8 @@ function memoryParts(
     if (!before || !after) return null;
     for (const part of Object.keys(growth) as Array<keyof typeof growth>) growth[part] += after[part] - before[part];
   }
-  const dataset = growth.dataset / pending;
+  // The histograms are in `dataset.bytes` (Redis counts them as no overhead of its own).
+  const dataset = growth.dataset / pending - histogramsPerPending;
   const keyTables = growth.keyTables / pending;
   const scripts = growth.scripts / pending;
   const clients = growth.clients / pending;

@@ -3,6 +3,7 @@ import {
   commandStatsDelta,
   infoNumber,
   keyCount,
+  latencyHistogramCount,
   mergeCommandStats,
   parseCommandStats,
   parseInfo,
@@ -44,6 +45,21 @@ describe('parseInfo', () => {
     expect(keyCount(INFO)).toBe(5);
     expect(keyCount(`${INFO}\r\ndb3:keys=7,expires=0,avg_ttl=0`)).toBe(12);
     expect(keyCount('# Keyspace\r\n')).toBe(0);
+  });
+});
+
+describe('latencyHistogramCount', () => {
+  it('counts the commands INFO latencystats lists, and none without the section', () => {
+    const text = [
+      INFO,
+      '',
+      '# Latencystats',
+      'latency_percentiles_usec_get:p50=5.023,p99=5.023,p99.9=5.023',
+      'latency_percentiles_usec_info:p50=34.047,p99=43.007,p99.9=43.007',
+      'latency_percentiles_usec_client|setname:p50=1.003,p99=1.003,p99.9=1.003',
+    ].join('\r\n');
+    expect(latencyHistogramCount(text)).toBe(3);
+    expect(latencyHistogramCount(INFO)).toBe(0);
   });
 });
 

@@ -27,6 +27,17 @@ export function redisSample(infoText: string): RedisSample {
   return { usedMemory: infoNumber(info, 'used_memory'), commands: infoNumber(info, 'total_commands_processed') };
 }
 
+/**
+ * Commands that have a latency histogram (`INFO latencystats`, one `latency_percentiles_usec_<name>`
+ * line each): Redis 7 with `latency-tracking` (its default) makes one for a command name the first
+ * time that command runs, and keeps it. 0 where the section is not there.
+ */
+export function latencyHistogramCount(infoText: string): number {
+  let count = 0;
+  for (const field of parseInfo(infoText).keys()) if (field.startsWith('latency_percentiles_usec_')) count++;
+  return count;
+}
+
 /** Keys in all databases, from the `# Keyspace` lines (`db0:keys=5,expires=3,avg_ttl=100`). */
 export function keyCount(infoText: string): number {
   let keys = 0;

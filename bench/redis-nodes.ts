@@ -11,8 +11,11 @@ import { readCpuSeconds, readPeakRss } from './proc';
 import type { NodeState, PrimaryReading } from './redis-cost';
 import {
   commandStatsDelta,
+  infoNumber,
   keyCount,
+  latencyHistogramCount,
   parseCommandStats,
+  parseInfo,
   parseMemoryStats,
   redisSample,
   type CommandStat,
@@ -28,6 +31,8 @@ export interface BenchRedisNode {
   pid: number;
   /** The bench's own connection to this node (INFO only). */
   client: Redis;
+  /** What one latency histogram costs this node (`measureLatencyHistogram`). */
+  latencyHistogramBytes: number;
 }
 
 export interface BenchRedis {
@@ -46,8 +51,9 @@ export async function startBenchRedis(w: Pick<WorkloadOptions, 'redis' | 'shards
   if (w.redis === 'single') {
     const redis = await startDemoRedis();
     const client = benchClient(new Redis(redis.url, { maxRetriesPerRequest: 2, connectionName: 'bench' }));
+    const latencyHistogramBytes = await measureLatencyHistogram(client);
     return {
-      primaries: [{ name: 'redis', port: Number(new URL(redis.url).port), pid: redis.pid, client }],
+      primaries: [{ name: 'redis', port: Number(new URL(redis.url).port), pid: redis.pid, client, latencyHistogramBytes }],
       serviceEnv: { REDIS_URL: redis.url },
       stop: () => {
         client.disconnect();
@@ -57,12 +63,18 @@ export async function startBenchRedis(w: Pick<WorkloadOptions, 'redis' | 'shards
   }
   const cluster = await startRedisCluster({ primaries: CLUSTER_PRIMARIES });
   // Plain connections, one per node: INFO must describe that node, not whichever a cluster client picks.
-  const primaries = cluster.nodes.map((n, i) => ({
-    name: `redis-${i + 1}`,
-    port: n.port,
-    pid: n.pid,
-    client: benchClient(new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 2, connectionName: 'bench' })),
-  }));
+  const primaries = await Promise.all(
+    cluster.nodes.map(async (n, i) => {
+      const client = benchClient(new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 2, connectionName: 'bench' }));
+      return {
+        name: `redis-${i + 1}`,
+        port: n.port,
+        pid: n.pid,
+        client,
+        latencyHistogramBytes: await measureLatencyHistogram(client),
+      };
+    }),
+  );
   return {
     primaries,
     serviceEnv: { REDIS_CLUSTER_NODES: cluster.env, REDIS_SHARDS: String(w.shards) },
@@ -73,16 +85,31 @@ export async function startBenchRedis(w: Pick<WorkloadOptions, 'redis' | 'shards
   };
 }
 
+/**
+ * What Redis gives the latency histogram of a command name the first time that command runs (Redis
+ * 7's `latency-tracking`, on by default; ≈ 24 KiB), read on the bench's fresh Redis before the
+ * service connects: `used_memory` before and after a first `ECHO`, which the service never sends.
+ * 0 where Redis keeps no such histogram (tracking off, an older Redis). Redis keeps them for good,
+ * one per command name, and reports them nowhere but inside `dataset.bytes`.
+ */
+async function measureLatencyHistogram(client: Redis): Promise<number> {
+  const usedMemory = async () => infoNumber(parseInfo(await client.info('memory')), 'used_memory');
+  await usedMemory(); // INFO's own histogram, made by its first run
+  const before = await usedMemory();
+  await client.echo('a first ECHO');
+  return Math.max(0, (await usedMemory()) - before);
+}
+
 interface Snapshot {
   sample: RedisSample;
   state: NodeState;
 }
 
-/** Commands one `snapshot` sends: `INFO`, then `MEMORY STATS`. */
+/** Commands one `snapshot` sends: `INFO` (its default sections and the latency histograms), then `MEMORY STATS`. */
 const SNAPSHOT_COMMANDS = 2;
 
 async function snapshot(node: BenchRedisNode): Promise<Snapshot> {
-  const text = await node.client.info();
+  const text = await node.client.info('default', 'latencystats');
   const sample = redisSample(text);
   let memory: MemoryParts | null;
   try {
@@ -90,7 +117,10 @@ async function snapshot(node: BenchRedisNode): Promise<Snapshot> {
   } catch {
     memory = null; // still sent (and counted) where a node refuses it; the breakdown is left out
   }
-  return { sample, state: { usedMemory: sample.usedMemory, keys: keyCount(text), memory } };
+  return {
+    sample,
+    state: { usedMemory: sample.usedMemory, keys: keyCount(text), latencyHistograms: latencyHistogramCount(text), memory },
+  };
 }
 
 const difference = (after: number | null, before: number | null): number | null =>
@@ -138,6 +168,7 @@ export class RedisPhaseProbe {
       pid: n.pid,
       cpuS: difference(cpu1[i], this.cpu0[i]),
       peakRssBytes: readPeakRss(n.pid),
+      latencyHistogramBytes: n.latencyHistogramBytes,
       commands: info1[i].sample.commands - this.info0[i].sample.commands - this.benchCalls,
       commandStats: commandStatsDelta(this.commands0[i], commands1[i]),
       atStart: this.info0[i].state,

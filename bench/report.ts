@@ -98,10 +98,18 @@ export interface ServiceResult {
     redisBytesPerPendingSession: number | null;
     /** Absent in results written before it was measured. */
     redisBytesPerPendingSessionByPart?: PendingMemoryParts | null;
+    /** Redis's latency histograms made in the phase, per pending sign-in, left out of the figure above; absent in older results. */
+    redisLatencyHistogramBytesPerPendingSession?: number | null;
     redisKeysPerPendingSession?: number | null;
     pendingAtMemorySample: number;
   };
   timedOut: boolean;
+}
+
+/** The latency histograms left out of the Redis bytes per pending sign-in, when there were any. */
+export function histogramsLeftOut(bytes: number | null | undefined): string {
+  if (!bytes) return '';
+  return `; Redis's latency histograms of commands first run in the phase left out, ${fmt(Math.round(bytes))} B more`;
 }
 
 /** Where a pending sign-in's Redis bytes went, and its keys; '—' when not measured. */
@@ -431,7 +439,7 @@ export function reportTable(r: WorkloadResult): string {
     ],
     [
       'Redis memory per pending session',
-      `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending)`,
+      `${fmtBytes(s.cost.redisBytesPerPendingSession)} (at ${fmt(s.cost.pendingAtMemorySample)} pending${histogramsLeftOut(s.cost.redisLatencyHistogramBytesPerPendingSession)})`,
       ...same('none'),
     ],
     ['  of which', memoryPartsCell(s.cost.redisBytesPerPendingSessionByPart, s.cost.redisKeysPerPendingSession), ...same('')],

@@ -415,6 +415,7 @@ async function runServicePhase(
       redisCommandsPerPollByCommand: redisCost.commandsPerPollByCommand,
       redisBytesPerPendingSession: redisCost.bytesPerPendingSession,
       redisBytesPerPendingSessionByPart: redisCost.bytesPerPendingSessionByPart,
+      redisLatencyHistogramBytesPerPendingSession: redisCost.latencyHistogramBytesPerPendingSession,
       redisKeysPerPendingSession: redisCost.keysPerPendingSession,
       pendingAtMemorySample: memPending,
     },
