@@ -43,8 +43,13 @@ export class KioskSessionService {
     const kioskId = caller.kiosk?.kioskId ?? input.data.kioskId ?? null;
     const slot = pendingSlot(caller, kioskId);
     const admit = () => this.limits.admitSignIn(caller.address, slot);
-    const view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit);
-    await this.takeSlot(view, slot, caller);
+    let replaced: string | null = null;
+    const takeSlot = async (view: SessionView) => {
+      replaced = await this.takeSlot(view, slot, caller);
+    };
+    const view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, takeSlot);
+    // The one it replaces is cancelled (and pushed) once the new one has started.
+    if (replaced !== null && replaced !== view.id) await this.sessions.end(replaced, 'pending-only').catch(ignoreNotFound);
     return view;
   }
 
@@ -80,16 +85,19 @@ export class KioskSessionService {
   }
 
   /**
-   * At most one pending sign-in per kiosk: the new one takes the slot and the one it replaces is
-   * cancelled (and pushed), so a kiosk cannot pile up pollers against the Webex rate limit.
+   * At most one pending sign-in per kiosk: the new one takes the slot, and the one it replaces
+   * (returned) is cancelled, so a kiosk cannot pile up pollers against the Webex rate limit. Sent
+   * with the session's own writes (one round trip to Redis for both): should those fail, the slot
+   * names a sign-in that never started, which the next one replaces as it would an ended one.
    */
-  private async takeSlot(view: SessionView, slot: string | null, caller: Caller): Promise<void> {
+  private async takeSlot(view: SessionView, slot: string | null, caller: Caller): Promise<string | null> {
     const now = this.clock.now();
-    if (caller.kiosk) await this.kiosks.rememberSession(caller.kiosk.kioskId, view.id, now, SIGNED_IN_AT_MOST_MS);
-    if (slot === null) return;
-    // The slot needs the sign-in while its code lives: once the code expired it is no longer pending.
-    const previous = await this.kiosks.swapPending(slot, view.id, Date.parse(view.expiresAt) - now);
-    if (previous && previous !== view.id) await this.sessions.end(previous, 'pending-only').catch(ignoreNotFound);
+    const [, replaced] = await Promise.all([
+      caller.kiosk ? this.kiosks.rememberSession(caller.kiosk.kioskId, view.id, now, SIGNED_IN_AT_MOST_MS) : null,
+      // The slot needs the sign-in while its code lives: once the code expired it is no longer pending.
+      slot === null ? null : this.kiosks.swapPending(slot, view.id, Date.parse(view.expiresAt) - now),
+    ]);
+    return replaced;
   }
 
   private mayAccess(view: SessionView, caller: Caller): boolean {

@@ -46,8 +46,14 @@ export class SessionService {
   /**
    * Starts a sign-in. `admit` is the caller's own check (its limits), run before anything is asked
    * of the provider; it and the pause are read together, so their Redis reads share one write.
+   * `alongside` is the caller's own write for the new sign-in (its kiosk's slot), sent with the
+   * session's so that they share one write too; the sign-in has started once both are done.
    */
-  async create(body: unknown, admit: () => Promise<void> = () => Promise.resolve()): Promise<SessionView> {
+  async create(
+    body: unknown,
+    admit: () => Promise<void> = () => Promise.resolve(),
+    alongside: (view: SessionView) => Promise<void> = () => Promise.resolve(),
+  ): Promise<SessionView> {
     const input = createSessionSchema.safeParse(body ?? {});
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
     const authorization = await this.authorize(admit);
@@ -75,15 +81,17 @@ export class SessionService {
       refreshExpiresAt: null,
     };
     const sealedDeviceCode = this.crypto.encrypt(authorization.deviceCode, `device:${id}`);
+    const view = toView(record);
     // A poller claims it from the due set before its first poll; the queue job marks its deadline.
     await Promise.all([
       this.store.create(record, sealedDeviceCode, retentionMs(record, now)),
       this.leases.enqueue(id, record.poll.nextPollAt),
       this.jobs.schedule(QUEUE_NAMES.poll, id, this.deadlines.deadlineOf(record.poll.expiresAt)),
+      alongside(view),
     ]);
     this.metrics.sessionsCreated.inc();
     this.logger.log({ sessionId: id, kioskId: record.kioskId }, 'sign-in started');
-    return toView(record);
+    return view;
   }
 
   /** `/device/authorize` once `admit` passes, unless Webex asked this client id to wait (a 429 on any endpoint). */
