@@ -3,55 +3,73 @@ import { KioskRecord } from '../domain/kiosk';
 import { unavailable } from './rate-limit.repository';
 import { ReplicationRepository } from './replication.repository';
 
-/** What a kiosk's sign-in budget says about one more sign-in: how many its window holds with this one, and how long it still runs. */
-export interface SlotSpend {
+/** What a kiosk's slot said to a sign-in's start (`claimSlot`). */
+export interface SlotClaim {
+  /** Sign-ins in the kiosk's window, this one included. */
   used: number;
   windowLeftMs: number;
+  /** Within the budget: the sign-in now holds the slot. */
+  claimed: boolean;
+  /** The pending sign-in it took the slot from (to cancel once the new one has started), if any. */
+  replaced: string | null;
 }
 
 // A kiosk's slot is one string, `<sign-ins in the window>:<window's end, ms>:<pending sign-in>`:
 // its one pending sign-in (the next one cancels it) and its budget of sign-ins a window. One key
 // where there were two (a pointer and rate-limiter-flexible's window): a sign-in's start costs
-// Redis ≈ 140 bytes less (bench/README.md, "December, nineteenth"). The window runs on Redis's
-// clock, like a key's expiry, so API processes whose clocks differ share one window. A value
-// without the two counts is a pointer as earlier versions wrote it: a sign-in and no window.
-// The key lives while either part is needed: the pending sign-in's code, or the window.
-const SLOT_PARSE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+// Redis ≈ 140 bytes less (bench/README.md, "December, nineteenth"), in as many commands as the two
+// took: the first sign-in of a window is one `SET NX`, and the code's life one `PEXPIRE GT` sent
+// with the session's own writes (`holdSlot`). A value without the counts is a pointer as earlier
+// versions wrote it: a sign-in and no window.
+//
+// Spends one sign-in of the window (a new window once the last has ended) and, within the budget,
+// makes the new sign-in the pending one. Returns {used, ms left in the window, the sign-in replaced
+// or false}. ARGV: now (ms), window (ms), budget, the new sign-in.
+const CLAIM_SCRIPT = `
+local now, window, budget, id = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local function value(used, ends, pending) return string.format('%d:%.0f:%s', used, ends, pending) end
+local fresh = value(1, now + window, budget >= 1 and id or '')
+if redis.call('SET', KEYS[1], fresh, 'PX', window, 'NX') then return {1, window, false} end
 local cur = redis.call('GET', KEYS[1])
-local used, ends, pending = 0, 0, ''
-if cur then
-  local u, e, p = string.match(cur, '^(%d+):(%d+):(.*)$')
-  if u then used, ends, pending = tonumber(u), tonumber(e), p else pending = cur end
+if not cur then
+  redis.call('SET', KEYS[1], fresh, 'PX', window)
+  return {1, window, false}
 end
-local function save(ttl)
-  redis.call('SET', KEYS[1], string.format('%d:%.0f:%s', used, ends, pending), 'PX', math.max(ttl, ends - now, 1))
-end
-`;
-
-// Spends one sign-in of the window, starting a new window when the last has ended. Returns the
-// sign-ins in the window, this one included, and the ms it still runs. ARGV: window in ms.
-const SLOT_SPEND_SCRIPT = `${SLOT_PARSE}
-if ends <= now then used, ends = 0, now + tonumber(ARGV[1]) end
+local used, ends, pending = 0, 0, cur
+local u, e, p = string.match(cur, '^(%d+):(%d+):(.*)$')
+if u then used, ends, pending = tonumber(u), tonumber(e), p end
+if ends <= now then used, ends = 0, now + window end
 used = used + 1
-save(redis.call('PTTL', KEYS[1]))
-return {used, ends - now}
+local replaced = false
+if used <= budget then
+  if pending ~= '' then replaced = pending end
+  pending = id
+end
+redis.call('SET', KEYS[1], value(used, ends, pending), 'KEEPTTL')
+redis.call('PEXPIRE', KEYS[1], math.max(ends - now, 1), 'GT')
+return {used, ends - now, replaced}
 `;
 
-// Makes ARGV[1] the pending sign-in and returns the one it replaces (false: none). ARGV: the
-// sign-in, the ms it may stay pending.
-const SLOT_SWAP_SCRIPT = `${SLOT_PARSE}
-local previous = pending
-pending = ARGV[1]
-save(tonumber(ARGV[2]))
-if previous == '' then return false end
-return previous
+// A start that failed after its claim: the slot goes back to the sign-in it replaced, if the failed
+// one still holds it. ARGV: the failed sign-in, the one it replaced ('' for none).
+const RELEASE_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local u, e, p = string.match(cur, '^(%d+):(%d+):(.*)$')
+if not u or p ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], u .. ':' .. e .. ':' .. ARGV[2], 'KEEPTTL')
+return 1
 `;
 
 type RedisWithSlots = RedisClient & {
-  kioskSlotSpend(key: string, windowMs: string): Promise<[number, number]>;
-  kioskSlotSwap(key: string, sessionId: string, ttlMs: string): Promise<string | null>;
+  kioskSlotClaim(
+    key: string,
+    now: string,
+    windowMs: string,
+    budget: string,
+    sessionId: string,
+  ): Promise<[number, number, string | null]>;
+  kioskSlotRelease(key: string, sessionId: string, replaced: string): Promise<number>;
 };
 
 /**
@@ -69,9 +87,9 @@ export class KioskRepository {
     private readonly replication: ReplicationRepository | null = null,
   ) {
     this.redis = redis as RedisWithSlots;
-    if (!('kioskSlotSpend' in redis)) {
-      redis.defineCommand('kioskSlotSpend', { numberOfKeys: 1, lua: SLOT_SPEND_SCRIPT });
-      redis.defineCommand('kioskSlotSwap', { numberOfKeys: 1, lua: SLOT_SWAP_SCRIPT });
+    if (!('kioskSlotClaim' in redis)) {
+      redis.defineCommand('kioskSlotClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+      redis.defineCommand('kioskSlotRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     }
   }
 
@@ -112,26 +130,36 @@ export class KioskRepository {
   }
 
   /**
-   * Spends one sign-in of the kiosk's budget (`slot`: `pendingSlot`'s), in a window of `windowMs`
-   * that starts with the first sign-in after the last window ended. Fails fast (503) while Redis is
-   * away, as the other limits do, rather than queueing a sign-in's start behind a dead connection.
+   * A sign-in's start on a kiosk (`slot`: `pendingSlot`'s): spends one of the kiosk's `budget` of
+   * sign-ins in a window of `windowMs` (from the first sign-in after the last window ended, on this
+   * process's clock, as every process times polls) and, within it, makes `sessionId` the kiosk's
+   * pending sign-in. Fails fast (503) while Redis is away, as the other limits do, rather than
+   * queueing a sign-in's start behind a dead connection.
    */
-  async spendSlot(slot: string, windowMs: number): Promise<SlotSpend> {
+  async claimSlot(slot: string, sessionId: string, budget: number, windowMs: number, now = Date.now()): Promise<SlotClaim> {
     if (this.redis.status !== 'ready') throw unavailable(new Error(`Redis is ${this.redis.status}`));
     try {
-      const [used, windowLeftMs] = await this.redis.kioskSlotSpend(this.slotKey(slot), String(windowMs));
-      return { used, windowLeftMs };
+      const [used, windowLeftMs, replaced] = await this.redis.kioskSlotClaim(
+        this.slotKey(slot),
+        String(now),
+        String(windowMs),
+        String(budget),
+        sessionId,
+      );
+      return { used, windowLeftMs, claimed: used <= budget, replaced: replaced || null };
     } catch (err) {
       throw unavailable(err);
     }
   }
 
-  /**
-   * Makes `sessionId` the kiosk's pending sign-in and returns the one it replaces, atomically. It
-   * is the kiosk's for `ttlMs` (its code's life): a later sign-in finds it and cancels it.
-   */
-  async swapPending(slot: string, sessionId: string, ttlMs: number): Promise<string | null> {
-    return this.redis.kioskSlotSwap(this.slotKey(slot), sessionId, String(Math.max(1, Math.ceil(ttlMs))));
+  /** Keeps the slot at least while its sign-in's code lives (`ttlMs`): a later sign-in finds it and cancels it. */
+  async holdSlot(slot: string, ttlMs: number): Promise<void> {
+    await this.redis.pexpire(this.slotKey(slot), Math.max(1, Math.ceil(ttlMs)), 'GT');
+  }
+
+  /** A start that failed after `claimSlot`: gives the slot back to the sign-in `sessionId` replaced. */
+  async releaseSlot(slot: string, sessionId: string, replaced: string | null): Promise<void> {
+    await this.redis.kioskSlotRelease(this.slotKey(slot), sessionId, replaced ?? '');
   }
 
   /** Sessions a kiosk started, newest scored by start time; older than `keepMs` they are long dead. */

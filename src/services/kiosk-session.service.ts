@@ -42,12 +42,20 @@ export class KioskSessionService {
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
     const kioskId = caller.kiosk?.kioskId ?? input.data.kioskId ?? null;
     const slot = pendingSlot(caller, kioskId);
-    const admit = () => this.limits.admitSignIn(caller.address, slot);
     let replaced: string | null = null;
-    const takeSlot = async (view: SessionView) => {
-      replaced = await this.takeSlot(view, slot, caller);
+    let claimed: string | null = null;
+    const admit = async (id: string) => {
+      ({ replaced } = await this.limits.admitSignIn(caller.address, slot, id));
+      if (slot !== null) claimed = id;
     };
-    const view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, takeSlot);
+    let view: SessionView;
+    try {
+      view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, (v) => this.holdSlot(v, slot, caller));
+    } catch (err) {
+      // Admitted but not started (the provider refused, say): the slot goes back to the one it replaced.
+      if (slot !== null && claimed !== null) await this.kiosks.releaseSlot(slot, claimed, replaced).catch(() => undefined);
+      throw err;
+    }
     // The one it replaces is cancelled (and pushed) once the new one has started.
     if (replaced !== null && replaced !== view.id) await this.sessions.end(replaced, 'pending-only').catch(ignoreNotFound);
     return view;
@@ -85,19 +93,18 @@ export class KioskSessionService {
   }
 
   /**
-   * At most one pending sign-in per kiosk: the new one takes the slot, and the one it replaces
-   * (returned) is cancelled, so a kiosk cannot pile up pollers against the Webex rate limit. Sent
-   * with the session's own writes (one round trip to Redis for both): should those fail, the slot
-   * names a sign-in that never started, which the next one replaces as it would an ended one.
+   * At most one pending sign-in per kiosk: the new one took the slot when it was admitted, and the
+   * one it replaced is cancelled once it has started, so a kiosk cannot pile up pollers against the
+   * Webex rate limit. The slot is kept while the new one's code lives, and an enrolled kiosk
+   * remembers the session (for revocation), both sent with the session's own writes.
    */
-  private async takeSlot(view: SessionView, slot: string | null, caller: Caller): Promise<string | null> {
+  private async holdSlot(view: SessionView, slot: string | null, caller: Caller): Promise<void> {
     const now = this.clock.now();
-    const [, replaced] = await Promise.all([
+    await Promise.all([
       caller.kiosk ? this.kiosks.rememberSession(caller.kiosk.kioskId, view.id, now, SIGNED_IN_AT_MOST_MS) : null,
       // The slot needs the sign-in while its code lives: once the code expired it is no longer pending.
-      slot === null ? null : this.kiosks.swapPending(slot, view.id, Date.parse(view.expiresAt) - now),
+      slot === null ? null : this.kiosks.holdSlot(slot, Date.parse(view.expiresAt) - now),
     ]);
-    return replaced;
   }
 
   private mayAccess(view: SessionView, caller: Caller): boolean {

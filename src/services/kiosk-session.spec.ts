@@ -10,16 +10,23 @@ import type { LimitsService } from './limits.service';
 describe('KioskSessionService.create', () => {
   function setUp() {
     const t = fakeServices();
+    // The kiosks' slots as the real claim keeps them: the sign-in admitted takes it.
     const slots = new Map<string, string>();
+    const limits = {
+      admitSignIn: vi.fn((_address: string, slot: string | null, id: string) => {
+        const replaced = slot === null ? null : (slots.get(slot) ?? null);
+        if (slot !== null) slots.set(slot, id);
+        return Promise.resolve({ replaced });
+      }),
+    };
     const kiosks = {
-      swapPending: vi.fn((slot: string, sessionId: string) => {
-        const previous = slots.get(slot) ?? null;
-        slots.set(slot, sessionId);
-        return Promise.resolve(previous);
+      holdSlot: vi.fn(() => Promise.resolve()),
+      releaseSlot: vi.fn((slot: string, id: string, replaced: string | null) => {
+        if (slots.get(slot) === id) slots.set(slot, replaced ?? '');
+        return Promise.resolve();
       }),
       rememberSession: vi.fn(() => Promise.resolve()),
     };
-    const limits = { admitSignIn: vi.fn(() => Promise.resolve()) };
     const config = { security: { kioskEnrollment: 'open' } } as unknown as AppConfig;
     const service = new KioskSessionService(
       config,
@@ -29,11 +36,11 @@ describe('KioskSessionService.create', () => {
       t.clock,
     );
     const caller: Caller = { address: '192.0.2.7', kiosk: null };
-    return { t, kiosks, service, caller };
+    return { t, kiosks, limits, slots, service, caller };
   }
 
-  it('takes the kiosk’s slot while the session is still being written, not after', async () => {
-    const { t, kiosks, service, caller } = setUp();
+  it('holds the kiosk’s slot for the code’s life in the same write as the session’s own, not after', async () => {
+    const { t, kiosks, limits, service, caller } = setUp();
     let written!: () => void;
     const create = t.sessions.create.bind(t.sessions);
     vi.spyOn(t.sessions, 'create').mockImplementation((value) =>
@@ -42,12 +49,25 @@ describe('KioskSessionService.create', () => {
     const starting = service.create({ kioskId: 'lobby-1' }, caller);
     await vi.waitFor(() => expect(t.sessions.create).toHaveBeenCalledOnce());
     // The session's write has not been answered, and the slot's is already on its way with it.
-    expect(kiosks.swapPending).toHaveBeenCalledOnce();
-    expect(kiosks.swapPending.mock.calls[0][0]).toBe('open:lobby-1@192.0.2.7');
+    expect(kiosks.holdSlot).toHaveBeenCalledOnce();
     written();
     const view = await starting;
-    expect(kiosks.swapPending.mock.calls[0][1]).toBe(view.id);
+    // The sign-in admitted is the one that started, and its slot lives as long as its code.
+    expect(limits.admitSignIn).toHaveBeenCalledWith('192.0.2.7', 'open:lobby-1@192.0.2.7', view.id);
+    const [slot, ttlMs] = kiosks.holdSlot.mock.calls[0] as unknown as [string, number];
+    expect(slot).toBe('open:lobby-1@192.0.2.7');
+    expect(ttlMs).toBe(Date.parse(view.expiresAt) - t.clock.now());
     expect(view.status).toBe('pending');
+  });
+
+  it('gives the slot back to the sign-in it replaced when the provider refuses the new one', async () => {
+    const { t, kiosks, slots, service, caller } = setUp();
+    const first = await service.create({ kioskId: 'lobby-4' }, caller);
+    vi.spyOn(t.webex, 'authorize').mockRejectedValueOnce(new Error('the provider is down'));
+    await expect(service.create({ kioskId: 'lobby-4' }, caller)).rejects.toThrow('the provider is down');
+    expect(kiosks.releaseSlot).toHaveBeenCalledOnce();
+    expect(slots.get('open:lobby-4@192.0.2.7')).toBe(first.id);
+    expect((await t.api.get(first.id)).status).toBe('pending');
   });
 
   it('cancels the sign-in the new one replaces, once the new one has started', async () => {

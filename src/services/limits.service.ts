@@ -51,24 +51,30 @@ export class LimitsService {
   /**
    * Before a sign-in starts: the caller's address and kiosk budgets, then the fleet-wide ceiling
    * that keeps the service under the integration's Webex rate limit. `slot`: the kiosk's
-   * (`pendingSlot`), whose budget is kept with its pending sign-in; null: unnamed.
+   * (`pendingSlot`), whose budget is kept with its pending sign-in; null: unnamed. Admitted, the new
+   * sign-in (`sessionId`) holds the kiosk's slot; the answer names the pending one it replaced, for
+   * the caller to cancel once the new one has started (or to give the slot back to if it fails).
    */
-  async admitSignIn(address: string, slot: string | null): Promise<void> {
+  async admitSignIn(address: string, slot: string | null, sessionId: string): Promise<{ replaced: string | null }> {
     // One round trip to Redis for the three: a sign-in's start is on every kiosk's critical path.
     const [byAddress, byKiosk, pending] = await Promise.all([
       this.exempt(address) ? null : this.perAddress.consume(address),
-      slot === null ? null : this.kiosks.spendSlot(slot, MINUTE_MS),
+      slot === null ? null : this.kiosks.claimSlot(slot, sessionId, this.limits.sessionsPerKioskPerMinute, MINUTE_MS),
       this.jobs.pendingSignIns(),
     ]);
-    if (byAddress && !byAddress.allowed) {
-      throw new RateLimitedError('Too many sign-ins from this address; try again shortly', byAddress.retryAfterMs);
+    const refusal =
+      byAddress && !byAddress.allowed
+        ? new RateLimitedError('Too many sign-ins from this address; try again shortly', byAddress.retryAfterMs)
+        : byKiosk && !byKiosk.claimed
+          ? new RateLimitedError('Too many sign-ins on this kiosk; try again shortly', byKiosk.windowLeftMs)
+          : pending >= this.limits.pendingSignIns
+            ? new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS)
+            : null;
+    if (refusal) {
+      if (slot !== null && byKiosk?.claimed) await this.kiosks.releaseSlot(slot, sessionId, byKiosk.replaced);
+      throw refusal;
     }
-    if (byKiosk && byKiosk.used > this.limits.sessionsPerKioskPerMinute) {
-      throw new RateLimitedError('Too many sign-ins on this kiosk; try again shortly', byKiosk.windowLeftMs);
-    }
-    if (pending >= this.limits.pendingSignIns) {
-      throw new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS);
-    }
+    return { replaced: byKiosk?.replaced ?? null };
   }
 
   /** Refuses an address that failed too often, before its credentials are even looked at. */

@@ -44,23 +44,24 @@ export class SessionService {
   ) {}
 
   /**
-   * Starts a sign-in. `admit` is the caller's own check (its limits), run before anything is asked
-   * of the provider; it and the pause are read together, so their Redis reads share one write.
-   * `alongside` is the caller's own write for the new sign-in (its kiosk's slot), sent with the
-   * session's so that they share one write too; the sign-in has started once both are done.
+   * Starts a sign-in. `admit` is the caller's own check (its limits) of the sign-in about to start
+   * (its id), run before anything is asked of the provider; it and the pause are read together, so
+   * their Redis reads share one write. `alongside` is the caller's own write for the new sign-in
+   * (its kiosk's slot), sent with the session's so that they share one write too; the sign-in has
+   * started once both are done.
    */
   async create(
     body: unknown,
-    admit: () => Promise<void> = () => Promise.resolve(),
+    admit: (id: string) => Promise<void> = () => Promise.resolve(),
     alongside: (view: SessionView) => Promise<void> = () => Promise.resolve(),
   ): Promise<SessionView> {
     const input = createSessionSchema.safeParse(body ?? {});
     if (!input.success) throw new InvalidRequestError(input.error.issues.map((i) => i.message).join('; '));
-    const authorization = await this.authorize(admit);
-    const now = this.clock.now();
     // Anyone holding a session id can watch or end that sign-in, so it carries 128 random bits
     // (after its shard, when there are several).
     const id = this.shards.newId();
+    const authorization = await this.authorize(() => admit(id));
+    const now = this.clock.now();
     const record: SessionRecord = {
       id,
       kioskId: input.data.kioskId ?? null,
