@@ -16,9 +16,9 @@ export interface Verdict {
  * absent (`SET NX EX`), increments it and reads its TTL, four commands on every try. Here a
  * `SET NX EX` of the points themselves is the whole first try of a window (its TTL is the window);
  * a later try increments and reads the TTL (and, as the library's does, gives a key without one
- * the window). Two commands for the first try, four for a later one: a kiosk starts about one
- * sign-in a minute, so a sign-in's start costs about half the library's (bench/README.md,
- * "December, tenth"). ARGV: points, window in s (both as the library passes them).
+ * the window). Two commands for the first try, four for a later one (bench/README.md, "December,
+ * tenth"). The per-kiosk budget no longer uses it: it lives in the kiosk's slot
+ * (`KioskRepository.claimSlot`). ARGV: points, window in s (both as the library passes them).
  */
 const INCR_TTL_SCRIPT = `
 if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then

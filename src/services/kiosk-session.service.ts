@@ -50,7 +50,7 @@ export class KioskSessionService {
     };
     let view: SessionView;
     try {
-      view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, (v) => this.holdSlot(v, slot, caller));
+      view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, (v) => this.kioskWrites(v, slot, caller));
     } catch (err) {
       // Admitted but not started (the provider refused, say): the slot goes back to the one it replaced.
       if (slot !== null && claimed !== null) await this.kiosks.releaseSlot(slot, claimed, replaced).catch(() => undefined);
@@ -98,7 +98,7 @@ export class KioskSessionService {
    * Webex rate limit. The slot is kept while the new one's code lives, and an enrolled kiosk
    * remembers the session (for revocation), both sent with the session's own writes.
    */
-  private async holdSlot(view: SessionView, slot: string | null, caller: Caller): Promise<void> {
+  private async kioskWrites(view: SessionView, slot: string | null, caller: Caller): Promise<void> {
     const now = this.clock.now();
     await Promise.all([
       caller.kiosk ? this.kiosks.rememberSession(caller.kiosk.kioskId, view.id, now, SIGNED_IN_AT_MOST_MS) : null,
