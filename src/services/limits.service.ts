@@ -57,11 +57,21 @@ export class LimitsService {
    */
   async admitSignIn(address: string, slot: string | null, sessionId: string): Promise<{ replaced: string | null }> {
     // One round trip to Redis for the three: a sign-in's start is on every kiosk's critical path.
-    const [byAddress, byKiosk, pending] = await Promise.all([
+    const answers = await Promise.allSettled([
       this.exempt(address) ? null : this.perAddress.consume(address),
       slot === null ? null : this.kiosks.claimSlot(slot, sessionId, this.limits.sessionsPerKioskPerMinute, MINUTE_MS),
       this.jobs.pendingSignIns(),
     ]);
+    const [addressAnswer, kioskAnswer, pendingAnswer] = answers;
+    const byKiosk = kioskAnswer.status === 'fulfilled' ? kioskAnswer.value : null;
+    const failed = answers.find((a) => a.status === 'rejected');
+    if (failed) {
+      // Redis failed one of the reads (503): a slot claimed meanwhile goes back, as on a refusal.
+      if (slot !== null && byKiosk?.claimed) await this.giveBack(slot, sessionId, byKiosk.replaced);
+      throw failed.reason;
+    }
+    const byAddress = addressAnswer.status === 'fulfilled' ? addressAnswer.value : null;
+    const pending = pendingAnswer.status === 'fulfilled' ? pendingAnswer.value : 0;
     const refusal =
       byAddress && !byAddress.allowed
         ? new RateLimitedError('Too many sign-ins from this address; try again shortly', byAddress.retryAfterMs)
@@ -71,10 +81,17 @@ export class LimitsService {
             ? new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS)
             : null;
     if (refusal) {
-      if (slot !== null && byKiosk?.claimed) await this.kiosks.releaseSlot(slot, sessionId, byKiosk.replaced);
+      if (slot !== null && byKiosk?.claimed) await this.giveBack(slot, sessionId, byKiosk.replaced);
       throw refusal;
     }
     return { replaced: byKiosk?.replaced ?? null };
+  }
+
+  /** A claim whose sign-in will not start: the slot goes back to the one it replaced. */
+  private async giveBack(slot: string, sessionId: string, replaced: string | null): Promise<void> {
+    // The caller is told why the start failed; a release that fails too leaves the slot naming a
+    // sign-in that never started, which the kiosk's next start replaces.
+    await this.kiosks.releaseSlot(slot, sessionId, replaced).catch(() => undefined);
   }
 
   /** Refuses an address that failed too often, before its credentials are even looked at. */

@@ -8,14 +8,15 @@ import { LimitsService } from './limits.service';
 
 /** A sign-in's admission: the kiosk's slot it claims goes back when another limit refuses the sign-in. */
 describe('LimitsService.admitSignIn', () => {
-  function setUp(o: { pending: number; claim: SlotClaim; addressAllowed?: boolean }) {
+  function setUp(o: { pending: number | Error; claim: SlotClaim; addressAllowed?: boolean }) {
     const limits = { sessionsPerAddressPerMinute: 5, sessionsPerKioskPerMinute: 3, pendingSignIns: 10, exemptAddresses: [] };
     const config = { security: { limits } } as unknown as AppConfig;
     const window = {
       consume: vi.fn(() => Promise.resolve({ allowed: o.addressAllowed ?? true, retryAfterMs: 30_000, used: 1 })),
     };
     const windows = { window: () => window } as unknown as RateLimitRepository;
-    const jobs = { pendingSignIns: () => Promise.resolve(o.pending) } as unknown as JobRepository;
+    const pendingSignIns = () => (o.pending instanceof Error ? Promise.reject(o.pending) : Promise.resolve(o.pending));
+    const jobs = { pendingSignIns } as unknown as JobRepository;
     const kiosks = { claimSlot: vi.fn(() => Promise.resolve(o.claim)), releaseSlot: vi.fn(() => Promise.resolve()) };
     const service = new LimitsService(config, windows, {} as SocketLeaseRepository, jobs, kiosks as unknown as KioskRepository);
     return { service, kiosks };
@@ -37,6 +38,18 @@ describe('LimitsService.admitSignIn', () => {
       await expect(refused.service.admitSignIn('192.0.2.1', 'kiosk:k', 'newer')).rejects.toMatchObject({ code: 'rate_limited' });
       expect(refused.kiosks.releaseSlot).toHaveBeenCalledWith('kiosk:k', 'newer', 'older');
     }
+  });
+
+  it('gives the claimed slot back when Redis fails another of the reads, and answers with that failure', async () => {
+    const { service, kiosks } = setUp({ pending: new Error('Connection is closed.'), claim: claimed });
+    await expect(service.admitSignIn('192.0.2.1', 'kiosk:k', 'newer')).rejects.toThrow('Connection is closed.');
+    expect(kiosks.releaseSlot).toHaveBeenCalledWith('kiosk:k', 'newer', 'older');
+  });
+
+  it('answers with the refusal even when giving the slot back fails too', async () => {
+    const { service, kiosks } = setUp({ pending: 10, claim: claimed });
+    kiosks.releaseSlot.mockRejectedValueOnce(new Error('Connection is closed.'));
+    await expect(service.admitSignIn('192.0.2.1', 'kiosk:k', 'newer')).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
   it('refuses a kiosk over its own budget, which claimed nothing to give back', async () => {
