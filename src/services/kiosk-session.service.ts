@@ -53,7 +53,7 @@ export class KioskSessionService {
       view = await this.sessions.create(kioskId === null ? {} : { kioskId }, admit, (v) => this.kioskWrites(v, slot, caller));
     } catch (err) {
       // Admitted but not started (the provider refused, say): the slot goes back to the one it replaced.
-      if (slot !== null && claimed !== null) await this.kiosks.releaseSlot(slot, claimed, replaced).catch(() => undefined);
+      if (slot !== null && claimed !== null) await this.limits.giveBackSlot(slot, claimed, replaced);
       throw err;
     }
     // The one it replaces is cancelled (and pushed) once the new one has started.

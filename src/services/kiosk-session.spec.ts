@@ -18,13 +18,13 @@ describe('KioskSessionService.create', () => {
         if (slot !== null) slots.set(slot, id);
         return Promise.resolve({ replaced });
       }),
-    };
-    const kiosks = {
-      holdSlot: vi.fn(() => Promise.resolve()),
-      releaseSlot: vi.fn((slot: string, id: string, replaced: string | null) => {
+      giveBackSlot: vi.fn((slot: string, id: string, replaced: string | null) => {
         if (slots.get(slot) === id) slots.set(slot, replaced ?? '');
         return Promise.resolve();
       }),
+    };
+    const kiosks = {
+      holdSlot: vi.fn(() => Promise.resolve()),
       rememberSession: vi.fn(() => Promise.resolve()),
     };
     const config = { security: { kioskEnrollment: 'open' } } as unknown as AppConfig;
@@ -61,11 +61,11 @@ describe('KioskSessionService.create', () => {
   });
 
   it('gives the slot back to the sign-in it replaced when the provider refuses the new one', async () => {
-    const { t, kiosks, slots, service, caller } = setUp();
+    const { t, limits, slots, service, caller } = setUp();
     const first = await service.create({ kioskId: 'lobby-4' }, caller);
     vi.spyOn(t.webex, 'authorize').mockRejectedValueOnce(new Error('the provider is down'));
     await expect(service.create({ kioskId: 'lobby-4' }, caller)).rejects.toThrow('the provider is down');
-    expect(kiosks.releaseSlot).toHaveBeenCalledOnce();
+    expect(limits.giveBackSlot).toHaveBeenCalledOnce();
     expect(slots.get('open:lobby-4@192.0.2.7')).toBe(first.id);
     expect((await t.api.get(first.id)).status).toBe('pending');
   });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.token';
 import { AppConfig, LimitsConfig } from '../config/config.schema';
 import { RateLimitedError } from '../domain/errors';
@@ -26,6 +26,7 @@ const AUTH_DELAY_CAP_MS = 2_000;
  */
 @Injectable()
 export class LimitsService {
+  private readonly logger = new Logger(LimitsService.name);
   private readonly perAddress: RedisWindow;
   private readonly authFailures: RedisWindow;
   private readonly exempt: (address: string) => boolean;
@@ -67,7 +68,7 @@ export class LimitsService {
     const failed = answers.find((a) => a.status === 'rejected');
     if (failed) {
       // Redis failed one of the reads (503): a slot claimed meanwhile goes back, as on a refusal.
-      if (slot !== null && byKiosk?.claimed) await this.giveBack(slot, sessionId, byKiosk.replaced);
+      if (slot !== null && byKiosk?.claimed) await this.giveBackSlot(slot, sessionId, byKiosk.replaced);
       throw failed.reason;
     }
     const byAddress = addressAnswer.status === 'fulfilled' ? addressAnswer.value : null;
@@ -81,17 +82,21 @@ export class LimitsService {
             ? new RateLimitedError('Too many sign-ins are in progress across the fleet; try again shortly', CEILING_RETRY_MS)
             : null;
     if (refusal) {
-      if (slot !== null && byKiosk?.claimed) await this.giveBack(slot, sessionId, byKiosk.replaced);
+      if (slot !== null && byKiosk?.claimed) await this.giveBackSlot(slot, sessionId, byKiosk.replaced);
       throw refusal;
     }
     return { replaced: byKiosk?.replaced ?? null };
   }
 
-  /** A claim whose sign-in will not start: the slot goes back to the one it replaced. */
-  private async giveBack(slot: string, sessionId: string, replaced: string | null): Promise<void> {
-    // The caller is told why the start failed; a release that fails too leaves the slot naming a
-    // sign-in that never started, which the kiosk's next start replaces.
-    await this.kiosks.releaseSlot(slot, sessionId, replaced).catch(() => undefined);
+  /**
+   * A claim whose sign-in will not start (refused here, or failed at the provider): the kiosk's slot
+   * goes back to the sign-in it replaced. Never throws: the caller answers with why the start failed.
+   */
+  async giveBackSlot(slot: string, sessionId: string, replaced: string | null): Promise<void> {
+    // A slot left naming a sign-in that never started is replaced by the kiosk's next start.
+    await this.kiosks.releaseSlot(slot, sessionId, replaced).catch((err: unknown) => {
+      this.logger.warn({ sessionId, err: String(err) }, "could not give a kiosk's slot back; its next sign-in replaces it");
+    });
   }
 
   /** Refuses an address that failed too often, before its credentials are even looked at. */

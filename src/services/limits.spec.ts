@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../config/config.schema';
 import type { JobRepository } from '../repositories/job.repository';
@@ -49,7 +50,11 @@ describe('LimitsService.admitSignIn', () => {
   it('answers with the refusal even when giving the slot back fails too', async () => {
     const { service, kiosks } = setUp({ pending: 10, claim: claimed });
     kiosks.releaseSlot.mockRejectedValueOnce(new Error('Connection is closed.'));
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await expect(service.admitSignIn('192.0.2.1', 'kiosk:k', 'newer')).rejects.toMatchObject({ code: 'rate_limited' });
+    // Not swallowed: operators see why the kiosk's slot still names a sign-in that never started.
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ sessionId: 'newer' }), expect.stringMatching(/slot back/));
+    warn.mockRestore();
   });
 
   it('refuses a kiosk over its own budget, which claimed nothing to give back', async () => {
