@@ -127,9 +127,19 @@ describe('HTTP hardening in production', () => {
     await fetch(`${service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA?trace=xff`, {
       headers: { 'x-forwarded-for': '203.0.113.77' },
     });
-    await expect
-      .poll(() => service.output(), { timeout: 5_000 })
-      .toMatch(/"clientAddress":"203\.0\.113\.77"[^\n]*trace=xff|trace=xff[^\n]*"clientAddress":"203\.0\.113\.77"/);
+    const requestLine = () =>
+      service
+        .output()
+        .split('\n')
+        .find((line) => line.includes('trace=xff'));
+    await expect.poll(requestLine, { timeout: 5_000 }).toBeDefined();
+    // The request's own line: its id, the client address, and the session its path names.
+    expect(JSON.parse(requestLine()!)).toMatchObject({
+      msg: 'request completed',
+      req: { id: expect.any(String), url: expect.stringContaining('trace=xff') },
+      clientAddress: '203.0.113.77',
+      sessionId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    });
   });
 });
 
