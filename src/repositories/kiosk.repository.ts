@@ -30,11 +30,8 @@ local now, window, budget, id = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(A
 local function value(used, ends, pending) return string.format('%d:%.0f:%s', used, ends, pending) end
 local fresh = value(1, now + window, budget >= 1 and id or '')
 if redis.call('SET', KEYS[1], fresh, 'PX', window, 'NX') then return {1, window, false} end
+-- The key exists: a script is atomic, and keys do not expire while it runs.
 local cur = redis.call('GET', KEYS[1])
-if not cur then
-  redis.call('SET', KEYS[1], fresh, 'PX', window)
-  return {1, window, false}
-end
 local used, ends, pending = 0, 0, cur
 local u, e, p = string.match(cur, '^(%d+):(%d+):(.*)$')
 if u then used, ends, pending = tonumber(u), tonumber(e), p end
