@@ -1,27 +1,21 @@
 import { Job, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { CANCEL_BATCH_MAX, JobRepository, QUEUE_NAMES } from '../src/repositories/job.repository';
 import { commandCalls } from './support/command-stats';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /**
  * The removal of ended sign-ins' `device-poll` jobs (`JobRepository.cancelAll`) against real BullMQ:
  * what it leaves must be what BullMQ's own removal leaves, for a fraction of the commands.
  */
 describe('JobRepository removing the jobs of ended sign-ins', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
-  });
-
-  afterAll(() => {
-    client?.disconnect();
-    redis?.stop();
+  beforeAll(() => {
+    client = redis.client;
   });
 
   /** Every key in Redis that names one of `ids`. */

@@ -1,9 +1,9 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '../src/domain/errors';
 import { KioskRepository } from '../src/repositories/kiosk.repository';
 import { commandCalls } from './support/command-stats';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 const MINUTE_MS = 60_000;
 
@@ -12,21 +12,14 @@ const MINUTE_MS = 60_000;
  * kept in one key (`KioskRepository.claimSlot`, `holdSlot`, `releaseSlot`).
  */
 describe('a kiosk slot', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let kiosks: KioskRepository;
   const key = (slot: string) => `{s}:kiosk-pending:${slot}`;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
-    await client.ping(); // a slot refuses (503) while its client is not ready
+  beforeAll(() => {
+    client = redis.client;
     kiosks = new KioskRepository(client, '{s}');
-  });
-
-  afterAll(() => {
-    client?.disconnect();
-    redis?.stop();
   });
 
   it('counts the sign-ins of a window, shared by every process, and past the budget claims nothing', async () => {

@@ -1,27 +1,21 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { LeaseRepository } from '../src/repositories/lease.repository';
 import { commandCalls } from './support/command-stats';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /** The lease scripts against a real Redis: who holds which sign-in, and what a late or lost poller can do. */
 describe('LeaseRepository', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let leases: LeaseRepository;
   const LEASE = 10_000;
   const T = 1_000_000;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    client = redis.client;
     leases = new LeaseRepository(client, new Shards('t', 1));
-  });
-
-  afterAll(() => {
-    client?.disconnect();
-    redis?.stop();
   });
 
   beforeEach(async () => {

@@ -1,25 +1,18 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitRepository } from '../src/repositories/rate-limit.repository';
 import { commandCalls } from './support/command-stats';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /** The limits' shared windows (`RedisWindow`) against a real Redis: what they allow, and what a try costs. */
 describe('RedisWindow', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let windows: RateLimitRepository;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
-    await client.ping(); // a window refuses (503) while its client is not ready
+  beforeAll(() => {
+    client = redis.client;
     windows = new RateLimitRepository(client, '{w}');
-  });
-
-  afterAll(() => {
-    client?.disconnect();
-    redis?.stop();
   });
 
   it('allows the points of a window, then refuses until the window ends, shared by every process', async () => {

@@ -12,25 +12,19 @@ import { RefreshScheduleRepository } from '../src/repositories/refresh-schedule.
 import { SessionRepository } from '../src/repositories/session.repository';
 import type { TokenService } from '../src/services/token.service';
 import { sessionRecord } from '../src/testing/session-record';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /** Token refreshes scheduled in a sorted set per shard, claimed by workers: against a real Redis. */
 describe('RefreshScheduleRepository', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let refreshes: RefreshScheduleRepository;
   const T = 1_000_000;
   const LEASE = 60_000;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    client = redis.client;
     refreshes = new RefreshScheduleRepository(client, new Shards('t', 1));
-  });
-
-  afterAll(() => {
-    client?.disconnect();
-    redis?.stop();
   });
 
   beforeEach(async () => {
@@ -107,7 +101,7 @@ describe('RefreshScheduleRepository', () => {
 });
 
 describe('RefreshScheduler', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let refreshes: RefreshScheduleRepository;
   let jobs: JobRepository;
@@ -132,17 +126,14 @@ describe('RefreshScheduler', () => {
     return { tokens, runs, ran };
   }
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    client = redis.client;
     refreshes = new RefreshScheduleRepository(client, new Shards('t', 1));
     jobs = new JobRepository(client, new Shards('t', 1));
   });
 
   afterAll(async () => {
     await jobs?.onApplicationShutdown();
-    client?.disconnect();
-    redis?.stop();
   });
 
   beforeEach(async () => {

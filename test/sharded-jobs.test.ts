@@ -3,26 +3,23 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { JobRepository, QUEUE_NAMES } from '../src/repositories/job.repository';
 import { commandCalls } from './support/command-stats';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /** BullMQ queues per shard on one Redis: where jobs land, and the fleet-wide count of pending sign-ins. */
 describe('JobRepository over several shards', () => {
-  let redis: TestRedis;
+  const redis = usePrivateRedis();
   let client: Redis;
   let jobs: JobRepository;
   const shards = new Shards('j', 3);
   const id = (shard: number, n: number) => `${shard}.pending-sign-in-${n}-xxxxxxxx`;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
+  beforeAll(() => {
+    client = redis.client;
     jobs = new JobRepository(client, shards);
   });
 
   afterAll(async () => {
     await jobs?.onApplicationShutdown();
-    client?.disconnect();
-    redis?.stop();
   });
 
   it("keeps each shard's jobs in its own queues, under its hash tag, and counts them all", async () => {

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TrendRepository } from '../src/repositories/trend.repository';
 import { FAILURES_KEPT, UpstreamRepository } from '../src/repositories/upstream.repository';
-import { startRedis, TestRedis } from './support/processes';
+import { usePrivateRedis } from './support/private-redis';
 
 /**
  * Issue #13.7 and #13.8 keep what they learn in Redis, shared by every process: bounded whatever
@@ -10,17 +10,11 @@ import { startRedis, TestRedis } from './support/processes';
  * as a real Redis runs them.
  */
 describe('upstream failures and trends in Redis', () => {
-  let server: TestRedis;
+  const server = usePrivateRedis();
   let redis: Redis;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-
-  afterAll(async () => {
-    await redis?.quit();
-    server?.stop();
+  beforeAll(() => {
+    redis = server.client;
   });
 
   it('keeps the newest failures only, and forgets them a day later', async () => {
