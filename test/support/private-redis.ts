@@ -1,14 +1,12 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedis, type TestRedis } from './processes';
 
 export interface PrivateRedis {
-  /** The server's address, for what connects on its own (a BullMQ worker, a service process). */
+  /** The server's address, for other clients (another process's, a BullMQ worker's). */
   readonly url: string;
   /** A client of it, connected: repositories refuse (503) while their client is not ready. */
   readonly client: Redis;
-  /** Another client, as another process would hold one; disconnected with the rest after the tests. */
-  connect(options?: RedisOptions): Redis;
 }
 
 /**
@@ -20,37 +18,27 @@ export interface PrivateRedis {
 export function usePrivateRedis(): PrivateRedis {
   let server: TestRedis | null = null;
   let main: Redis | null = null;
-  const clients: Redis[] = [];
   const notYet = () => new Error('the private Redis starts in beforeAll: use it inside a hook or a test');
-  const started = (): TestRedis => {
-    if (!server) throw notYet();
-    return server;
-  };
-  const connect = (options: RedisOptions = {}): Redis => {
-    const client = new Redis(started().url, options);
-    clients.push(client);
-    return client;
-  };
 
   beforeAll(async () => {
     server = await startRedis();
-    main = connect();
+    main = new Redis(server.url);
     await main.ping();
   });
 
   afterAll(() => {
-    for (const client of clients) client.disconnect();
+    main?.disconnect();
     server?.stop();
   });
 
   return {
     get url() {
-      return started().url;
+      if (!server) throw notYet();
+      return server.url;
     },
     get client() {
       if (!main) throw notYet();
       return main;
     },
-    connect,
   };
 }
