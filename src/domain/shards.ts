@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../repositories/secure-random';
 
 /**
  * How sessions spread over Redis: every key of a sign-in (its session, its lease, its queue jobs)
@@ -56,7 +56,7 @@ export class Shards {
 
   /** A new session id: 128 random bits, on a shard picked at random (sign-ins spread evenly). */
   newId(): string {
-    const random = randomBytes(16);
+    const random = secureRandomBytes(16);
     const id = random.toString('base64url');
     return this.count === 1 ? id : `${random.readUInt32BE(0) % this.count}.${id}`;
   }

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { secureRandomBytes } from './secure-random';
 
 const VERSION = 'v1';
 const NONCE_BYTES = 12; // NIST SP 800-38D: 96-bit nonces for GCM
@@ -24,7 +25,7 @@ export class CryptoRepository {
   }
 
   encrypt(plaintext: string, associatedData: string): string {
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = secureRandomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, nonce);
     // Binding the value to its owner (the session id) stops a ciphertext being moved between sessions.
     cipher.setAAD(Buffer.from(associatedData));
