@@ -95,6 +95,68 @@ describe('the stored session value', () => {
     expect(json.length).toBeLessThan(JSON.stringify(pending).length / 2);
   });
 
+  it('reads every record with the same fields in the same order, whatever was stored', () => {
+    const now = 1_796_108_624_774;
+    const stored = (record: SessionRecord) =>
+      parseSession(record.id, `1|${encodeSession({ record, sealedDeviceCode: null, sealedTokens: null, sealedProfile: null })}`);
+    const pending = sessionRecord('AAAAAAAAAAAAAAAAAAAAAA', 'pending', now);
+    const authorized: SessionRecord = {
+      ...sessionRecord('BBBBBBBBBBBBBBBBBBBBBB', 'authorized', now),
+      kioskId: null,
+      provider: { kind: 'oidc', name: 'Keycloak' },
+      stage: 'profile',
+      updatedAt: now + 5_000,
+      grantedAt: now + 4_000,
+      accessIssuedAt: now + 4_000,
+      accessExpiresAt: now + 3_600_000,
+    };
+    const denied: SessionRecord = {
+      ...pending,
+      status: 'denied',
+      verificationUriComplete: 'https://elsewhere.example/v/ABCD2345',
+      error: { code: 'access_denied', message: 'no' },
+    };
+    const shapes = [pending, authorized, denied].map((r) => Object.keys(stored(r)!.record).join());
+    expect(new Set(shapes).size).toBe(1);
+    // The one shape is the record's own fields, in their order.
+    expect(shapes[0].split(',')).toEqual([
+      'id',
+      'kioskId',
+      'provider',
+      'status',
+      'userCode',
+      'verificationUri',
+      'verificationUriComplete',
+      'poll',
+      'stage',
+      'createdAt',
+      'updatedAt',
+      'profile',
+      'error',
+      'grantedAt',
+      'accessIssuedAt',
+      'accessExpiresAt',
+      'refreshExpiresAt',
+    ]);
+  });
+
+  it('keeps a field it does not know (written by a later version), in the record and in its poll', () => {
+    const value =
+      '2|{"c":{"u":"ABCD2345","v":"https://example.test/verify","vs":"?userCode=ABCD2345","c":1796108624774,"zz":{"a":1},"o":{"i":2,"x":1796108924774,"n":1796108626774,"q":7}}}';
+    const parsed = parseSession('AAAAAAAAAAAAAAAAAAAAAA', value)!;
+    expect(parsed.record).toMatchObject({ id: 'AAAAAAAAAAAAAAAAAAAAAA', status: 'pending', zz: { a: 1 } });
+    expect(parsed.record.poll).toEqual({
+      intervalS: 2,
+      expiresAt: 1796108924774,
+      lastPollAt: 1796108624774,
+      nextPollAt: 1796108626774,
+      failures: 0,
+      q: 7,
+    });
+    const again = JSON.parse(encodeSession(parsed)) as { c: Record<string, unknown> };
+    expect(again.c).toMatchObject({ zz: { a: 1 }, o: { q: 7 } });
+  });
+
   it('still reads values written with full names (the earlier encoding)', () => {
     const earlier =
       '3|{"r":{"kioskId":"lobby-1","status":"denied","stage":"polling","userCode":"J4F5V79W","verificationUri":"http://localhost:3000/sim/verify","verificationUriComplete":"http://localhost:3000/sim/verify?userCode=J4F5V79W","poll":{"intervalS":2,"expiresAt":1796108924774,"lastPollAt":1796108624774,"nextPollAt":1796108626774},"createdAt":1796108624774,"updatedAt":1796108630000,"error":{"code":"access_denied","message":"The person declined."}},"d":"v1.x.y"}';

@@ -205,30 +205,28 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
 const POLL_NAMES: Readonly<Record<string, string>> = { intervalS: 'i', expiresAt: 'x', lastPollAt: 'l', nextPollAt: 'n' };
 /** `verificationUriComplete` as the rest after `verificationUri`. */
 const URI_SUFFIX = 'vs';
+const NULLABLE_FIELDS: ReadonlySet<string> = new Set(NULLABLE);
 const FIRST_STATUS = 'pending';
 const FIRST_STAGE = 'polling';
 
 export function encodeSession(value: StoredValue): string {
-  const { id: _id, poll: fullPoll, ...rest } = value.record;
-  const { failures: _failures, ...poll } = fullPoll;
-  const record: Record<string, unknown> = { ...rest };
-  for (const field of NULLABLE) if (record[field] === null) delete record[field];
-  // Webex is what a session without a provider means (`toView`): no need to store it on each one.
-  if (rest.provider?.kind === WEBEX.kind && rest.provider?.name === WEBEX.name) delete record.provider;
-  if (record.status === FIRST_STATUS) delete record.status;
-  if (record.stage === FIRST_STAGE) delete record.stage;
-  if (record.updatedAt === record.createdAt) delete record.updatedAt;
+  const record = value.record;
   const compact: Record<string, unknown> = {};
-  if (rest.verificationUriComplete.startsWith(rest.verificationUri)) {
-    compact[URI_SUFFIX] = rest.verificationUriComplete.slice(rest.verificationUri.length);
-    delete record.verificationUriComplete;
+  const suffixed = record.verificationUriComplete.startsWith(record.verificationUri);
+  if (suffixed) compact[URI_SUFFIX] = record.verificationUriComplete.slice(record.verificationUri.length);
+  // Built field by field, in the record's order: copying the record and deleting what is implied
+  // made every write's object slow to build (a `delete` turns a V8 object into a dictionary).
+  const fields = record as unknown as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    if (!isImplied(record, name, fields[name], suffixed)) compact[SHORT_NAMES[name] ?? name] = fields[name];
   }
+  const poll = record.poll as unknown as Record<string, unknown>;
   const storedPoll: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(poll)) {
-    if (name === 'lastPollAt' && v === rest.createdAt) continue;
-    storedPoll[POLL_NAMES[name] ?? name] = v;
+  for (const name of Object.keys(poll)) {
+    // The backoff count stays in the poller's memory; a first poll's time is the creation's.
+    if (name === 'failures' || (name === 'lastPollAt' && poll[name] === record.createdAt)) continue;
+    storedPoll[POLL_NAMES[name] ?? name] = poll[name];
   }
-  for (const [name, v] of Object.entries(record)) compact[SHORT_NAMES[name] ?? name] = v;
   compact[SHORT_NAMES.poll] = storedPoll;
   const encoded: Encoded = { c: compact };
   if (value.sealedDeviceCode) encoded.d = value.sealedDeviceCode;
@@ -237,16 +235,34 @@ export function encodeSession(value: StoredValue): string {
   return JSON.stringify(encoded);
 }
 
+/** Whether a field is left out of the stored value: the key has it, or reading puts it back. */
+function isImplied(record: SessionRecord, name: string, value: unknown, suffixed: boolean): boolean {
+  switch (name) {
+    case 'id':
+    case 'poll': // written last, compacted on its own
+      return true;
+    case 'provider':
+      // Webex is what a session without a provider means (`toView`): no need to store it on each one.
+      return record.provider?.kind === WEBEX.kind && record.provider?.name === WEBEX.name;
+    case 'status':
+      return value === FIRST_STATUS;
+    case 'stage':
+      return value === FIRST_STAGE;
+    case 'updatedAt':
+      return value === record.createdAt;
+    case 'verificationUriComplete':
+      return suffixed;
+    default:
+      return value === null && NULLABLE_FIELDS.has(name);
+  }
+}
+
 export function parseSession(id: string, value: string | null): StoredSession | null {
   if (value === null) return null;
   const bar = value.indexOf('|');
   const encoded = JSON.parse(value.slice(bar + 1)) as Encoded;
-  const record = encoded.c ? expand(encoded.c) : { ...encoded.r };
-  record.id = id;
-  for (const field of NULLABLE) record[field] ??= null;
-  record.poll = { ...(record.poll as PollState), failures: 0 };
   return {
-    record: record as unknown as SessionRecord,
+    record: (encoded.c ? expand(id, encoded.c) : withFullNames(id, encoded.r ?? {})) as unknown as SessionRecord,
     rev: Number(value.slice(0, bar)),
     sealedDeviceCode: encoded.d ?? null,
     sealedTokens: encoded.t ?? null,
@@ -254,25 +270,62 @@ export function parseSession(id: string, value: string | null): StoredSession | 
   };
 }
 
-const LONG_NAMES = inverse(SHORT_NAMES);
-const LONG_POLL_NAMES = inverse(POLL_NAMES);
+/**
+ * The stored names this version reads into a field of its own; any other is kept as it is. The id
+ * is the key's, and a backoff count starts again at 0 (both never stored).
+ */
+const KNOWN_NAMES: ReadonlySet<string> = new Set([...Object.values(SHORT_NAMES), URI_SUFFIX, 'profile', 'id']);
+const KNOWN_POLL_NAMES: ReadonlySet<string> = new Set([...Object.values(POLL_NAMES), 'failures']);
 
-/** The record from its compact form: full names, and what was left out put back. */
-function expand(compact: Record<string, unknown>): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(compact)) if (name !== URI_SUFFIX) record[LONG_NAMES[name] ?? name] = v;
-  record.status ??= FIRST_STATUS;
-  record.stage ??= FIRST_STAGE;
-  record.updatedAt ??= record.createdAt;
-  if (typeof compact[URI_SUFFIX] === 'string')
-    record.verificationUriComplete = `${String(record.verificationUri)}${compact[URI_SUFFIX]}`;
-  const poll: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(record.poll as Record<string, unknown>)) poll[LONG_POLL_NAMES[name] ?? name] = v;
-  poll.lastPollAt ??= record.createdAt;
-  record.poll = poll;
+/**
+ * The record from its compact form, with what was left out put back. Every record read is built
+ * with the same fields in the same order, so V8 gives them all one shape: the code that reads
+ * records (views, polls, the store) sees one kind of object, not one per combination of fields
+ * that happened to be stored.
+ */
+function expand(id: string, c: Record<string, unknown>): Record<string, unknown> {
+  const createdAt = c.c;
+  // `satisfies`: a field added to SessionRecord does not compile until it is read here too.
+  const record: Record<string, unknown> = {
+    id,
+    kioskId: c.k ?? null,
+    provider: c.pv,
+    status: c.s ?? FIRST_STATUS,
+    userCode: c.u,
+    verificationUri: c.v,
+    verificationUriComplete: typeof c[URI_SUFFIX] === 'string' ? `${String(c.v)}${c[URI_SUFFIX]}` : c.vc,
+    poll: expandPoll(c.o as Record<string, unknown>, createdAt),
+    stage: c.g ?? FIRST_STAGE,
+    createdAt,
+    updatedAt: c.a ?? createdAt,
+    profile: c.profile ?? null,
+    error: c.e ?? null,
+    grantedAt: c.ga ?? null,
+    accessIssuedAt: c.ai ?? null,
+    accessExpiresAt: c.ax ?? null,
+    refreshExpiresAt: c.rx ?? null,
+  } satisfies Record<keyof SessionRecord, unknown>;
+  // A field this version does not know (a later version wrote it) is kept, under its own name.
+  for (const name of Object.keys(c)) if (!KNOWN_NAMES.has(name)) record[name] = c[name];
   return record;
 }
 
-function inverse(names: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(names).map(([long, short]) => [short, long]));
+function expandPoll(o: Record<string, unknown>, createdAt: unknown): PollState {
+  const poll: Record<string, unknown> = {
+    intervalS: o.i,
+    expiresAt: o.x,
+    lastPollAt: o.l ?? createdAt,
+    nextPollAt: o.n,
+    failures: 0,
+  } satisfies Record<keyof PollState, unknown>;
+  for (const name of Object.keys(o)) if (!KNOWN_POLL_NAMES.has(name)) poll[name] = o[name];
+  return poll as unknown as PollState;
+}
+
+/** A record in the earlier encoding (`r`: full names, nulls and implied fields written out). */
+function withFullNames(id: string, r: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = { ...r, id };
+  for (const field of NULLABLE) record[field] ??= null;
+  record.poll = { ...(record.poll as PollState), failures: 0 };
+  return record;
 }
