@@ -284,26 +284,29 @@ const KNOWN_POLL_NAMES: ReadonlySet<string> = new Set([...Object.values(POLL_NAM
  * that happened to be stored.
  */
 function expand(id: string, c: Record<string, unknown>): Record<string, unknown> {
-  const createdAt = c.c;
+  const n = SHORT_NAMES;
+  const createdAt = c[n.createdAt];
+  const uri = c[n.verificationUri];
+  const uriSuffix = c[URI_SUFFIX];
   // `satisfies`: a field added to SessionRecord does not compile until it is read here too.
   const record: Record<string, unknown> = {
     id,
-    kioskId: c.k ?? null,
-    provider: c.pv,
-    status: c.s ?? FIRST_STATUS,
-    userCode: c.u,
-    verificationUri: c.v,
-    verificationUriComplete: typeof c[URI_SUFFIX] === 'string' ? `${String(c.v)}${c[URI_SUFFIX]}` : c.vc,
-    poll: expandPoll(c.o as Record<string, unknown>, createdAt),
-    stage: c.g ?? FIRST_STAGE,
+    kioskId: c[n.kioskId] ?? null,
+    provider: c[n.provider],
+    status: c[n.status] ?? FIRST_STATUS,
+    userCode: c[n.userCode],
+    verificationUri: uri,
+    verificationUriComplete: typeof uriSuffix === 'string' ? `${String(uri)}${uriSuffix}` : c[n.verificationUriComplete],
+    poll: expandPoll(c[n.poll] as Record<string, unknown>, createdAt),
+    stage: c[n.stage] ?? FIRST_STAGE,
     createdAt,
-    updatedAt: c.a ?? createdAt,
+    updatedAt: c[n.updatedAt] ?? createdAt,
     profile: c.profile ?? null,
-    error: c.e ?? null,
-    grantedAt: c.ga ?? null,
-    accessIssuedAt: c.ai ?? null,
-    accessExpiresAt: c.ax ?? null,
-    refreshExpiresAt: c.rx ?? null,
+    error: c[n.error] ?? null,
+    grantedAt: c[n.grantedAt] ?? null,
+    accessIssuedAt: c[n.accessIssuedAt] ?? null,
+    accessExpiresAt: c[n.accessExpiresAt] ?? null,
+    refreshExpiresAt: c[n.refreshExpiresAt] ?? null,
   } satisfies Record<keyof SessionRecord, unknown>;
   // A field this version does not know (a later version wrote it) is kept, under its own name.
   for (const name of Object.keys(c)) if (!KNOWN_NAMES.has(name)) record[name] = c[name];
@@ -311,11 +314,12 @@ function expand(id: string, c: Record<string, unknown>): Record<string, unknown>
 }
 
 function expandPoll(o: Record<string, unknown>, createdAt: unknown): PollState {
+  const n = POLL_NAMES;
   const poll: Record<string, unknown> = {
-    intervalS: o.i,
-    expiresAt: o.x,
-    lastPollAt: o.l ?? createdAt,
-    nextPollAt: o.n,
+    intervalS: o[n.intervalS],
+    expiresAt: o[n.expiresAt],
+    lastPollAt: o[n.lastPollAt] ?? createdAt,
+    nextPollAt: o[n.nextPollAt],
     failures: 0,
   } satisfies Record<keyof PollState, unknown>;
   for (const name of Object.keys(o)) if (!KNOWN_POLL_NAMES.has(name)) poll[name] = o[name];
