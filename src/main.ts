@@ -52,7 +52,8 @@ const REDIS_READY_WAIT_MS = 10_000;
 async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisFactory): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.use(requestLogger(config));
+  const requestLog = requestLogger(config);
+  if (requestLog) app.use(requestLog);
   applyHttpSecurity(app, config);
   publishApiDocuments(app);
   if (config.webex.simulated) {

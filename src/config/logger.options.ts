@@ -61,8 +61,11 @@ function prettyStream(): DestinationStream {
 interface Logging {
   /** For `LoggerModule.forRoot`: Nest's own lines go through the same pino instance. */
   params: Params;
-  /** The request log (pino-http) for `app.use`, first in line. */
-  requestLogger: HttpLogger<IncomingMessage, ServerResponse>;
+  /**
+   * The request log (pino-http) for `app.use`, first in line; null where the level leaves out
+   * `info`, the level pino-http writes every request's line at (failures included).
+   */
+  requestLogger: HttpLogger<IncomingMessage, ServerResponse> | null;
 }
 
 const built = new WeakMap<AppConfig, Logging>();
@@ -78,21 +81,32 @@ const built = new WeakMap<AppConfig, Logging>();
 function logging(config: AppConfig): Logging {
   const known = built.get(config);
   if (known) return known;
-  // Who sent a request (TRUST_PROXY honoured, as for rate limits): abuse is traced by address.
-  const clientAddress = clientAddressResolver(config.security.trustProxy);
-  const requestProps = (req: IncomingMessage) => {
-    const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
-    return { clientAddress: clientAddress(req), ...(match ? { sessionId: match[1] } : {}) };
-  };
   const base: LoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { role: config.role, pid: process.pid },
   };
   const logger = prettyLogs(config) ? pino(base, prettyStream()) : pino(base);
-  const withRequestProps = (req: IncomingMessage, line: object) =>
-    logger.isLevelEnabled('info') ? { ...line, ...requestProps(req) } : line;
-  const requestLogger = pinoHttp({
+  // Above `info` pino-http would write nothing, yet it would still make a child logger for every
+  // request and run the redaction over its bindings: ≈ 40 µs a request, an eighth of what a
+  // `/healthz` costs the service (bench/README.md, "December, twenty-third"). Nothing else reads
+  // the `req.log` and `req.id` it sets.
+  const requestLogger = logger.isLevelEnabled('info') ? httpLogger(logger, config) : null;
+  // No routes: nestjs-pino's own middleware (and its AsyncLocalStorage) stays out; see above.
+  const made = { params: { pinoHttp: { logger }, forRoutes: [] }, requestLogger };
+  built.set(config, made);
+  return made;
+}
+
+/** One line per request (pino-http writes them at `info`, failures included). */
+function httpLogger(logger: pino.Logger, config: AppConfig): HttpLogger<IncomingMessage, ServerResponse> {
+  // Who sent a request (TRUST_PROXY honoured, as for rate limits): abuse is traced by address.
+  const clientAddress = clientAddressResolver(config.security.trustProxy);
+  const withRequestProps = (req: IncomingMessage, line: object) => {
+    const match = /^\/api\/sessions\/([A-Za-z0-9_-]+)/.exec(req.url ?? '');
+    return { ...line, clientAddress: clientAddress(req), ...(match ? { sessionId: match[1] } : {}) };
+  };
+  return pinoHttp({
     logger,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
@@ -100,20 +114,15 @@ function logging(config: AppConfig): Logging {
     },
     // Health probes and metrics scrapes would drown everything else.
     autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-    // Added to the request's own line, and only when it is written (pino-http writes it at `info`,
-    // failures included), rather than as `customProps`: those make a child logger for every request,
-    // written or not — ≈ 25 µs of CPU a request, five times the rest of pino-http's
-    // (bench/README.md, "December, twentieth").
+    // Added to the request's own line, when it is written, rather than as `customProps`: those
+    // make a child logger for every request, written or not — ≈ 25 µs of CPU a request, five times
+    // the rest of pino-http's (bench/README.md, "December, twentieth").
     customSuccessObject: (req, _res, line: object) => withRequestProps(req, line),
     customErrorObject: (req, _res, _err, line: object) => withRequestProps(req, line),
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
     },
   });
-  // No routes: nestjs-pino's own middleware (and its AsyncLocalStorage) stays out; see above.
-  const made = { params: { pinoHttp: { logger }, forRoutes: [] }, requestLogger };
-  built.set(config, made);
-  return made;
 }
 
 export function loggerOptions(config: AppConfig): Params {
