@@ -7,10 +7,9 @@ describe('requestLogger', () => {
     expect(requestLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL }))).toBeNull();
   });
 
-  it.each(['info', 'debug', 'trace'])('logs every request at %s', (LOG_LEVEL) => {
-    const log = requestLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL }));
-    expect(log).toBeTypeOf('function');
-    expect(log?.logger.isLevelEnabled('info')).toBe(true);
+  // That its lines are written at `info` is test/production-logs.test.ts's to show.
+  it.each(['info', 'debug', 'trace'])('is mounted at %s', (LOG_LEVEL) => {
+    expect(requestLogger(loadConfig({ NODE_ENV: 'test', LOG_LEVEL }))).toBeTypeOf('function');
   });
 
   it('is built once per configuration', () => {
