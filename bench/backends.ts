@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { type Child, whenReady } from './processes';
 import type { Backend, StatusListener } from './driver';
 import type { FloorReply, FloorRequest } from './floor-protocol';
@@ -22,17 +23,18 @@ export class ServiceBackend implements Backend {
   }
 
   async start(kiosk: number, _n: number, onStatus: StatusListener): Promise<{ userCode: string }> {
-    const res = await fetch(`${this.baseUrl}/api/sessions`, {
+    const res = await request(`${this.baseUrl}/api/sessions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ kioskId: `kiosk-${kiosk}` }),
-      signal: AbortSignal.timeout(60_000),
+      headersTimeout: 60_000,
+      bodyTimeout: 60_000,
     });
-    const body: unknown = await res.json().catch(() => null);
+    const body = parseJson(await res.body.text());
     const view = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (res.status !== 201 || typeof view.id !== 'string' || typeof view.userCode !== 'string') {
+    if (res.statusCode !== 201 || typeof view.id !== 'string' || typeof view.userCode !== 'string') {
       this.postFailures++;
-      throw new Error(`POST /api/sessions answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
+      throw new Error(`POST /api/sessions answered ${res.statusCode}: ${JSON.stringify(body).slice(0, 200)}`);
     }
     const id = view.id;
     this.watched.set(id, { kiosk, onStatus });
@@ -48,6 +50,14 @@ export class ServiceBackend implements Backend {
     this.watched.delete(view.id);
     this.fleet.unwatch(w.kiosk, view.id);
     w.onStatus(view.status, at);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }
 

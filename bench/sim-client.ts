@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { Limiter } from './limiter';
 import type { PollRecordLike } from './polls';
 
@@ -74,14 +75,15 @@ export class SimClient {
   /** The HTTP status of the action: 200 done, 409 no longer pending, 404 unknown code. */
   act(action: SimAction, userCode: string): Promise<number> {
     return this.limiter.run(async () => {
-      const res = await fetch(`${this.base}/_sim/${action}`, {
+      const res = await request(`${this.base}/_sim/${action}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ userCode }),
-        signal: AbortSignal.timeout(30_000),
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
       });
-      await res.arrayBuffer();
-      return res.status;
+      await res.body.dump();
+      return res.statusCode;
     });
   }
 
