@@ -30,7 +30,7 @@ export class ServiceBackend implements Backend {
       headersTimeout: 60_000,
       bodyTimeout: 60_000,
     });
-    const body = parseJson(await res.body.text());
+    const body: unknown = await res.body.json().catch(() => null);
     const view = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (res.statusCode !== 201 || typeof view.id !== 'string' || typeof view.userCode !== 'string') {
       this.postFailures++;
@@ -50,14 +50,6 @@ export class ServiceBackend implements Backend {
     this.watched.delete(view.id);
     this.fleet.unwatch(w.kiosk, view.id);
     w.onStatus(view.status, at);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
   }
 }
 
