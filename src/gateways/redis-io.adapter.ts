@@ -8,6 +8,7 @@ import type { RedisClient } from '../repositories/redis-client';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { guardPublish } from '../repositories/publish-guard';
 import { releaseUpgradeRequests } from './connection-origin';
+import { HeartbeatWheel } from './heartbeat-wheel';
 
 export interface RedisIoOptions {
   /** The channels' prefix (the classic adapter's `key`, the sharded adapter's `channelPrefix`). */
@@ -113,7 +114,21 @@ export class RedisIoAdapter extends IoAdapter {
       server.adapter(createAdapter(this.pub, this.sub, { key: this.opts.channelKey }));
     }
     releaseUpgradeRequests(server);
+    this.batchHeartbeats(server);
     return server;
+  }
+
+  /** Engine.io's pings go out on one wheel per server instead of a timer per connection. */
+  private batchHeartbeats(server: Server): void {
+    const wheel = new HeartbeatWheel(this.opts.pingIntervalMs, this.opts.pingTimeoutMs);
+    let warned = false;
+    server.engine.on('connection', (conn: unknown) => {
+      if (wheel.adopt(conn) || warned) return;
+      warned = true;
+      this.logger.warn(
+        'engine.io connections are not what the heartbeat wheel knows (has engine.io changed?): each keeps its own ping timer',
+      );
+    });
   }
 }
 
