@@ -16,7 +16,7 @@ export interface EngineConnection {
 }
 
 /** Pings sent in one go before the wheel lets the event loop run (polls, pongs) again. */
-const SLICE = 500;
+export const PING_SLICE = 64;
 
 /**
  * The wheel's resolution: at most 1 s, a 25th of the interval (a ping is at most 4 % late) and a
@@ -123,7 +123,7 @@ export class HeartbeatWheel {
   }
 
   private send(due: EngineConnection[], from: number): void {
-    const end = Math.min(due.length, from + SLICE);
+    const end = Math.min(due.length, from + PING_SLICE);
     for (let i = from; i < end; i++) ping(due[i]);
     if (end < due.length) setImmediate(() => this.send(due, end));
   }
