@@ -29,8 +29,8 @@ export function heartbeatTickMs(intervalMs: number, timeoutMs: number): number {
 
 /**
  * Socket.IO's heartbeat for a whole fleet on one timer. Engine.io keeps a timer per connection and
- * pings each on its own, so 10,000 idle kiosks at 25 s are 400 lone pings a second, each a wake-up
- * of the process, a write and then a read on its own turn of the event loop. The wheel sends every
+ * pings each when its own timer fires, so 10,000 idle kiosks at 25 s are 400 pings a second, each
+ * a write and then its pong's read on a turn of the event loop of their own. The wheel sends every
  * ping that fell due within the same tick together, and their pongs come back together: the same
  * packets for about half the CPU (bench/README.md, "December, twenty-fifth").
  *
@@ -40,7 +40,7 @@ export function heartbeatTickMs(intervalMs: number, timeoutMs: number): number {
  */
 export class HeartbeatWheel {
   readonly tickMs: number;
-  /** Tick number → the connections whose ping is due at its start. */
+  /** Tick k → the connections whose ping falls due in the tick that ends at k × tickMs, sent then. */
   private readonly slots = new Map<number, Set<EngineConnection>>();
   private readonly slotOf = new Map<EngineConnection, number>();
   private readonly conns = new Set<EngineConnection>();
