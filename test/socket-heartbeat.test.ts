@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KioskSocket } from './support/kiosk-socket';
 import { useStack } from './support/stack';
 
 const PING_INTERVAL_MS = 1_500;
@@ -40,6 +41,31 @@ describe("Socket.IO's heartbeat (SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS
     expect(closing).toBe('1');
     const gone = await fetch(polling(base, open.sid));
     expect(gone.status).toBe(400);
+  });
+
+  it('pings the kiosks whose pings fell due within one tick together, not each on a timer of its own', async () => {
+    // 24 kiosks connecting 10 ms apart, over ≈ 240 ms: four or five of the service's ticks (60 ms,
+    // a 25th of the interval). Each on its own timer, their first pings would come 10 ms apart.
+    const KIOSKS = 24;
+    const connecting: Array<Promise<KioskSocket>> = [];
+    for (let i = 0; i < KIOSKS; i++) {
+      connecting.push(KioskSocket.connect(stack.service.url));
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the kiosks' spacing, the test's input
+    }
+    const kiosks = await Promise.all(connecting);
+    try {
+      const firstPings = await Promise.all(
+        kiosks.map((k) => new Promise<number>((resolve) => k.socket.io.once('ping', () => resolve(performance.now())))),
+      );
+      firstPings.sort((a, b) => a - b);
+      // Pings of one tick leave the service in one go and arrive within a few ms of each other.
+      let moments = 1;
+      for (let i = 1; i < firstPings.length; i++) if (firstPings[i] - firstPings[i - 1] > 4) moments++;
+      expect(moments).toBeLessThanOrEqual(KIOSKS / 2);
+      expect(kiosks.every((k) => k.socket.connected)).toBe(true);
+    } finally {
+      for (const k of kiosks) k.close();
+    }
   });
 
   it('keeps a kiosk that answers: its client takes the pair from the handshake and stays connected', async () => {
