@@ -42,8 +42,8 @@ export class HeartbeatWheel {
   readonly tickMs: number;
   /** Tick k → the connections whose ping falls due in the tick that ends at k × tickMs, sent then. */
   private readonly slots = new Map<number, Set<EngineConnection>>();
-  private readonly slotOf = new Map<EngineConnection, number>();
-  private readonly conns = new Set<EngineConnection>();
+  /** Every adopted open connection → the tick its ping is filed under; null while its pong is awaited. */
+  private readonly slotOf = new Map<EngineConnection, number | null>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -55,7 +55,7 @@ export class HeartbeatWheel {
 
   /** Open connections the wheel pings (those awaiting their pong included). */
   get size(): number {
-    return this.conns.size;
+    return this.slotOf.size;
   }
 
   /**
@@ -70,10 +70,9 @@ export class HeartbeatWheel {
     // plain object is a no-op; the `close` listener takes the connection off the wheel.
     conn.pingIntervalTimer = { refresh: () => this.schedule(conn) };
     conn.once('close', () => {
-      this.conns.delete(conn);
       this.unschedule(conn);
+      this.slotOf.delete(conn);
     });
-    this.conns.add(conn);
     this.schedule(conn);
     return true;
   }
@@ -90,8 +89,8 @@ export class HeartbeatWheel {
 
   private unschedule(conn: EngineConnection): void {
     const tick = this.slotOf.get(conn);
-    if (tick === undefined) return;
-    this.slotOf.delete(conn);
+    if (tick === undefined || tick === null) return;
+    this.slotOf.set(conn, null);
     const slot = this.slots.get(tick);
     slot?.delete(conn);
     if (slot?.size === 0) this.slots.delete(tick);
@@ -114,7 +113,7 @@ export class HeartbeatWheel {
       if (tick > current) continue;
       this.slots.delete(tick);
       for (const conn of slot) {
-        this.slotOf.delete(conn);
+        this.slotOf.set(conn, null);
         due.push(conn);
       }
     }
