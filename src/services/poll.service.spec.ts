@@ -83,6 +83,34 @@ describe('PollService', () => {
     expect(refreshAt - t.clock.now()).toBeLessThanOrEqual(0.9 * 3_600_000);
   });
 
+  it('reads the profile while the tokens are being stored: the push waits for one write, not two', async () => {
+    const t = setUp();
+    const view = await t.api.create({});
+    const held = await t.hold(view.id);
+    t.clock.advance(2000);
+    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    let writesAnswered = 0;
+    const update = t.sessions.update.bind(t.sessions);
+    t.sessions.update = async (...args) => {
+      const result = await update(...args);
+      writesAnswered += 1;
+      return result;
+    };
+    const reads: Array<{ token: string; writesAnswered: number }> = [];
+    const getProfile = t.webex.getProfile.bind(t.webex);
+    t.webex.getProfile = (token: string) => {
+      reads.push({ token, writesAnswered });
+      return getProfile();
+    };
+    expect(await t.polls.step(held)).toEqual({ kind: 'done' });
+    // One read, sent before the write of the tokens was answered; then the write that authorizes.
+    expect(reads).toEqual([{ token: 'ACCESS-SECRET', writesAnswered: 0 }]);
+    expect(writesAnswered).toBe(2);
+    const row = t.sessions.rows.get(view.id)!;
+    expect(t.tokens.open(view.id, row.sealedTokens!).accessToken).toBe('ACCESS-SECRET');
+    expect(t.push.views.at(-1)).toMatchObject({ status: 'authorized', profile: PERSON });
+  });
+
   it('drops the tokens when the kiosk cancelled while the granting poll was on the wire', async () => {
     const t = setUp();
     const view = await t.api.create({});
@@ -96,6 +124,9 @@ describe('PollService', () => {
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record.status).toBe('cancelled');
     expect(row.sealedTokens).toBeNull();
+    // The profile read with the token in hand is dropped with it: neither stored nor pushed.
+    expect(row.sealedProfile).toBeNull();
+    expect(t.push.views.map((v) => v.status)).not.toContain('authorized');
     expect(t.refreshes.scheduled).toEqual([]);
     // Every poller is told to drop it, and the deadline job goes.
     expect(t.leases.dropped).toEqual([view.id]);

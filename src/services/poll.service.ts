@@ -7,7 +7,7 @@ import { ClockRepository } from '../repositories/clock.repository';
 import { CryptoRepository } from '../repositories/crypto.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { StoredSession } from '../repositories/session.repository';
-import { IdentityProvider } from '../repositories/identity-provider';
+import { IdentityProvider, ProfileAnswer } from '../repositories/identity-provider';
 import { ProfileService } from './profile.service';
 import { SessionStore } from './session.store';
 import { TokenService } from './token.service';
@@ -94,14 +94,30 @@ export class PollService {
     const answer = await this.provider.pollToken(held.deviceCode);
     this.metrics.polls.inc({ answer: answerLabel(answer) });
     held.unsaved = decide(held.poll, answer, this.clock.now(), () => this.clock.random());
-    return this.apply(held, held.unsaved);
+    const profile = held.unsaved.kind === 'granted' ? this.readProfileEarly(held.unsaved.tokens.accessToken) : undefined;
+    return this.apply(held, held.unsaved, profile);
   }
 
-  /** Stores what `decision` changes; `held.unsaved` is cleared once it is stored (or moot). */
-  private async apply(held: HeldSignIn, decision: Decision): Promise<StepOutcome> {
+  /**
+   * Stores what `decision` changes; `held.unsaved` is cleared once it is stored (or moot). `profile`:
+   * the profile read started with the token in hand, used once the tokens are stored.
+   */
+  private async apply(held: HeldSignIn, decision: Decision, profile?: Promise<ProfileAnswer>): Promise<StepOutcome> {
     const outcome = await this.save(held, decision);
     held.unsaved = null;
-    return outcome === 'profile' ? this.profileStep(held) : outcome;
+    return outcome === 'profile' ? this.profileStep(held, profile) : outcome;
+  }
+
+  /**
+   * The profile is read while the tokens are being stored, not after: the push waits for one Redis
+   * write, not two. Nothing about the grant depends on it. The tokens are still stored before
+   * anything else happens with the answer, and a sign-in cancelled meanwhile drops both. A read
+   * nobody uses in the end settles quietly.
+   */
+  private readProfileEarly(accessToken: string): Promise<ProfileAnswer> {
+    const read = this.provider.getProfile(accessToken);
+    read.catch(() => undefined);
+    return read;
   }
 
   private async save(held: HeldSignIn, decision: Decision): Promise<StepOutcome | 'profile'> {
@@ -123,10 +139,13 @@ export class PollService {
     }
   }
 
-  /** The first read of the profile starts from the session as stored with the tokens; later ones read it again. */
-  private profileStep(held: HeldSignIn): Promise<StepOutcome> {
+  /**
+   * The first read of the profile starts from the session as stored with the tokens (and the read
+   * already on its way, when there is one); later ones read it again.
+   */
+  private profileStep(held: HeldSignIn, profile?: Promise<ProfileAnswer>): Promise<StepOutcome> {
     const first = held.attempt === 0;
-    return this.profiles.step(held.id, held.attempt++, first ? held.stored : undefined);
+    return this.profiles.step(held.id, held.attempt++, first ? held.stored : undefined, first ? profile : undefined);
   }
 
   /** `slow_down` is the one answer a takeover must know about: the interval grew for good. */

@@ -29,9 +29,12 @@ export class ProfileService {
     private readonly metrics: MetricsRepository,
   ) {}
 
-  /** `known`: the session as the caller just stored it (tokens in), to save reading it again. */
-  async step(id: string, attempt: number, known?: StoredSession): Promise<StepOutcome> {
-    const fetched = await this.fetchProfile(id, known);
+  /**
+   * `known`: the session as the caller just stored it (tokens in), to save reading it again.
+   * `early`: the read of the profile the caller started with those very tokens, if it did.
+   */
+  async step(id: string, attempt: number, known?: StoredSession, early?: Promise<ProfileAnswer>): Promise<StepOutcome> {
+    const fetched = await this.fetchProfile(id, known, known && early);
     if (!fetched) return { kind: 'done' };
     const { answer, stored } = fetched;
     const now = this.clock.now();
@@ -82,11 +85,12 @@ export class ProfileService {
 
   /**
    * Reads the profile (with the session it was read for); a 401 gets exactly one refresh and one
-   * retry. `null`: the session is gone.
+   * retry. `null`: the session is gone. `early` stands for the first read, made with `known`'s tokens.
    */
   private async fetchProfile(
     id: string,
     known?: StoredSession,
+    early?: Promise<ProfileAnswer>,
   ): Promise<{ answer: ProfileAnswer; stored: StoredSession } | null> {
     let current = known;
     for (let round = 0; ; round++) {
@@ -98,7 +102,10 @@ export class ProfileService {
         return null;
       }
       if (!stored || stored.record.status !== 'pending' || !stored.sealedTokens) return null;
-      const answer = await this.provider.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
+      const answer =
+        round === 0 && early
+          ? await early
+          : await this.provider.getProfile(this.tokens.open(id, stored.sealedTokens).accessToken);
       if (answer.kind !== 'unauthorized' || round === 1) return { answer, stored };
       const refreshed = await this.tokens.refreshNow(id);
       if (refreshed === 'ended') return null;

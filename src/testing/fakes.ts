@@ -162,7 +162,7 @@ export class FakeWebex extends IdentityProvider {
       this.refreshAnswers.shift() ?? { kind: 'transient', reason: 'network', status: null, description: 'no script' },
     );
   }
-  getProfile(): Promise<ProfileAnswer> {
+  getProfile(_accessToken?: string): Promise<ProfileAnswer> {
     return Promise.resolve(this.profileAnswers.shift() ?? { kind: 'ok', profile: PERSON });
   }
   revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<RevokeOutcome> {
