@@ -10,15 +10,21 @@ function setUp() {
   /** What a poller does when it claims the sign-in (new, or taken over from a poller that went quiet). */
   const hold = async (id: string, claim: { at: number; takenOver: boolean } = { at: 0, takenOver: false }): Promise<HeldSignIn> =>
     s.polls.hold((await s.store.get(id))!, claim)!;
-  /** A sign-in whose first poll brought the token (one-hour access token): authorized. */
-  const signedIn = async () => {
+  /** A new sign-in, held, its first poll due and Webex about to answer it with the token (one-hour access token). */
+  const granting = async () => {
     const view = await s.api.create({});
+    const held = await hold(view.id);
     s.clock.advance(2000);
     s.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(s.clock.now()) });
-    await s.polls.step(await hold(view.id));
+    return { view, held };
+  };
+  /** A sign-in whose first poll brought the token: authorized. */
+  const signedIn = async () => {
+    const { view, held } = await granting();
+    await s.polls.step(held);
     return view;
   };
-  return { ...s, hold, signedIn };
+  return { ...s, hold, granting, signedIn };
 }
 
 function tokenSet(now: number, overrides: Partial<TokenSet> = {}): TokenSet {
@@ -64,10 +70,7 @@ describe('PollService', () => {
 
   it('stores the tokens and the profile only encrypted, pushes the profile, and schedules the refresh', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     expect(await t.polls.step(held)).toEqual({ kind: 'done' });
     const row = t.sessions.rows.get(view.id)!;
     expect(row.record).toMatchObject({ status: 'authorized', profile: null });
@@ -85,10 +88,7 @@ describe('PollService', () => {
 
   it('reads the profile while the tokens are being stored: the push waits for one write, not two', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     let writesAnswered = 0;
     const update = t.sessions.update.bind(t.sessions);
     t.sessions.update = async (...args) => {
@@ -113,10 +113,7 @@ describe('PollService', () => {
 
   it('drops the tokens when the kiosk cancelled while the granting poll was on the wire', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     t.webex.onPoll = async () => {
       await t.api.end(view.id);
     };
@@ -136,10 +133,7 @@ describe('PollService', () => {
 
   it('refreshes once and retries when /people/me answers 401', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     t.webex.profileAnswers.push({ kind: 'unauthorized' });
     t.webex.refreshAnswers.push({
       kind: 'granted',
@@ -194,10 +188,7 @@ describe('PollService', () => {
 
   it('stores an answer that could not be stored before polling again (Redis was away)', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     const update = t.sessions.update.bind(t.sessions);
     t.sessions.update = () => Promise.reject(new Error('Command timed out'));
     await expect(t.polls.step(held)).rejects.toThrow('Command timed out');
@@ -230,10 +221,7 @@ describe('PollService', () => {
 
   it('a 429 on /people/me asks for a pause and reads the profile again after Retry-After', async () => {
     const t = setUp();
-    const view = await t.api.create({});
-    const held = await t.hold(view.id);
-    t.clock.advance(2000);
-    t.webex.tokenAnswers.push({ kind: 'granted', tokens: tokenSet(t.clock.now()) });
+    const { view, held } = await t.granting();
     t.webex.profileAnswers.push({ kind: 'rate_limited', retryAfter: '9' });
     expect(await t.polls.step(held)).toEqual({ kind: 'paused', at: t.clock.now() + 9000, pauseMs: 9000 });
     expect(t.sessions.rows.get(view.id)!.record).toMatchObject({ status: 'pending', stage: 'profile' });
