@@ -1,4 +1,5 @@
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 import { z } from 'zod';
 
 /** Signals every poller must act on at once, whichever process raised them. */
@@ -18,32 +19,30 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
-type RedisWithScripts = RedisClient & { controlPause(key: string, ...args: string[]): Promise<number> };
+const PAUSE = new RedisScript<number>(PAUSE_SCRIPT, 1);
 
 /**
  * A pause key in Redis (so a process that starts during a pause sees it) and a pub/sub channel (so
  * running pollers hear about pauses and cancellations without reading Redis before every poll).
  */
 export class ControlRepository {
-  private readonly redis: RedisWithScripts;
   private readonly pauseKey: string;
   private readonly channel: string;
 
-  constructor(redis: RedisClient, prefix: string) {
-    this.redis = redis as RedisWithScripts;
-    if (!('controlPause' in redis)) redis.defineCommand('controlPause', { numberOfKeys: 1, lua: PAUSE_SCRIPT });
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+  ) {
     this.pauseKey = `${prefix}:pause`;
     this.channel = `${prefix}:control`;
   }
 
   async pause(until: number, now: number): Promise<void> {
     const message: ControlMessage = { kind: 'pause', until };
-    await this.redis.controlPause(
-      this.pauseKey,
-      String(Math.ceil(until)),
-      String(Math.max(1, Math.ceil(until - now))),
-      this.channel,
-      JSON.stringify(message),
+    await PAUSE.run(
+      this.redis,
+      [this.pauseKey],
+      [String(Math.ceil(until)), String(Math.max(1, Math.ceil(until - now))), this.channel, JSON.stringify(message)],
     );
   }
 

@@ -2,6 +2,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import { Shards } from '../domain/shards';
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 import { StepOutcome } from '../domain/step';
 
 export const QUEUE_NAMES = { poll: 'device-poll' } as const;
@@ -77,9 +78,7 @@ end
 return there
 `;
 
-type QueuesConnection = RedisClient & {
-  cancelDelayedJobs(delayed: string, prefix: string, ...suffixesThenIds: string[]): Promise<string[]>;
-};
+const CANCEL_DELAYED = new RedisScript<string[]>(CANCEL_DELAYED_SCRIPT, 1);
 
 /**
  * The only adapter to BullMQ. One queue of step jobs (BullMQ's "process step jobs" pattern),
@@ -105,9 +104,6 @@ export class JobRepository implements OnApplicationShutdown {
   /** With several shards: the last fleet-wide count of pending sign-ins, and this process's starts since. */
   private pendingCount: { at: number; count: Promise<number>; startedSince: number } | null = null;
 
-  /** The queues' connection, with the removal script defined on it. */
-  private readonly connection: QueuesConnection;
-
   /**
    * `counter`: the client that counts pending sign-ins (`pendingSignIns`), by default `connection`.
    * The module gives it the auto-pipelined commands connection, so that a sign-in's admission
@@ -115,14 +111,11 @@ export class JobRepository implements OnApplicationShutdown {
    * queues' connection.
    */
   constructor(
-    connection: RedisClient,
+    /** The queues' connection. */
+    private readonly connection: RedisClient,
     readonly shards: Shards,
     private readonly counter: RedisClient = connection,
   ) {
-    this.connection = connection as QueuesConnection;
-    if (!('cancelDelayedJobs' in connection)) {
-      connection.defineCommand('cancelDelayedJobs', { numberOfKeys: 1, lua: CANCEL_DELAYED_SCRIPT });
-    }
     this.byShard = shards.all.map((shard) => {
       const options = {
         connection,
@@ -192,9 +185,11 @@ export class JobRepository implements OnApplicationShutdown {
         const q = this.byShard[shard][queue];
         for (let i = 0; i < ids.length; i += CANCEL_BATCH_MAX) {
           const batch = ids.slice(i, i + CANCEL_BATCH_MAX);
-          const others = await this.connection
-            .cancelDelayedJobs(q.keys.delayed, q.toKey(''), String(JOB_KEY_SUFFIXES.length), ...JOB_KEY_SUFFIXES, ...batch)
-            .catch(() => []);
+          const others = await CANCEL_DELAYED.run(
+            this.connection,
+            [q.keys.delayed],
+            [q.toKey(''), String(JOB_KEY_SUFFIXES.length), ...JOB_KEY_SUFFIXES, ...batch],
+          ).catch((): string[] => []);
           // No children: a job of ours never has any, and looking for them costs four Redis commands.
           await Promise.all(others.map((id) => q.remove(id, { removeChildren: false }).catch(() => 0)));
         }

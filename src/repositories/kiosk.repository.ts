@@ -1,4 +1,5 @@
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 import { KioskRecord } from '../domain/kiosk';
 import { unavailable } from './rate-limit.repository';
 import { ReplicationRepository } from './replication.repository';
@@ -58,16 +59,8 @@ redis.call('SET', KEYS[1], u .. ':' .. e .. ':' .. ARGV[2], 'KEEPTTL')
 return 1
 `;
 
-type RedisWithSlots = RedisClient & {
-  kioskSlotClaim(
-    key: string,
-    now: string,
-    windowMs: string,
-    budget: string,
-    sessionId: string,
-  ): Promise<[number, number, string | null]>;
-  kioskSlotRelease(key: string, sessionId: string, replaced: string): Promise<number>;
-};
+const CLAIM = new RedisScript<[number, number, string | null]>(CLAIM_SCRIPT, 1);
+const RELEASE = new RedisScript<number>(RELEASE_SCRIPT, 1);
 
 /**
  * Redis storage of kiosk identity: one-time enrollment tokens (by hash, with expiry), enrolled
@@ -75,20 +68,12 @@ type RedisWithSlots = RedisClient & {
  * the sessions it started (so revocation can end them).
  */
 export class KioskRepository {
-  private readonly redis: RedisWithSlots;
-
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** With Sentinel: enrolments and revocations wait for a replica, so a failover cannot undo them. */
     private readonly replication: ReplicationRepository | null = null,
-  ) {
-    this.redis = redis as RedisWithSlots;
-    if (!('kioskSlotClaim' in redis)) {
-      redis.defineCommand('kioskSlotClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
-      redis.defineCommand('kioskSlotRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    }
-  }
+  ) {}
 
   async saveEnrollment(tokenHash: string, kioskId: string, ttlMs: number): Promise<void> {
     await this.redis.set(this.enrollmentKey(tokenHash), kioskId, 'PX', ttlMs);
@@ -136,12 +121,10 @@ export class KioskRepository {
   async claimSlot(slot: string, sessionId: string, budget: number, windowMs: number, now = Date.now()): Promise<SlotClaim> {
     if (this.redis.status !== 'ready') throw unavailable(new Error(`Redis is ${this.redis.status}`));
     try {
-      const [used, windowLeftMs, replaced] = await this.redis.kioskSlotClaim(
-        this.slotKey(slot),
-        String(now),
-        String(windowMs),
-        String(budget),
-        sessionId,
+      const [used, windowLeftMs, replaced] = await CLAIM.run(
+        this.redis,
+        [this.slotKey(slot)],
+        [String(now), String(windowMs), String(budget), sessionId],
       );
       return { used, windowLeftMs, claimed: used <= budget, replaced: replaced || null };
     } catch (err) {
@@ -156,7 +139,7 @@ export class KioskRepository {
 
   /** A start that failed after `claimSlot`: gives the slot back to the sign-in `sessionId` replaced. */
   async releaseSlot(slot: string, sessionId: string, replaced: string | null): Promise<void> {
-    await this.redis.kioskSlotRelease(this.slotKey(slot), sessionId, replaced ?? '');
+    await RELEASE.run(this.redis, [this.slotKey(slot)], [sessionId, replaced ?? '']);
   }
 
   /** Sessions a kiosk started, newest scored by start time; older than `keepMs` they are long dead. */

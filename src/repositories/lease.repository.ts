@@ -1,5 +1,6 @@
 import { Shards } from '../domain/shards';
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 
 /**
  * A sign-in a poller just took: new (its first poll is due at `at`), or taken over from a poller
@@ -95,12 +96,10 @@ end
 return out
 `;
 
-type RedisWithScripts = RedisClient & {
-  leaseClaim(due: string, pollers: string, mine: string, ...args: string[]): Promise<string[]>;
-  leaseDrop(due: string, pollers: string, ...args: string[]): Promise<number>;
-  leaseHandoff(due: string, pollers: string, mine: string, ...args: string[]): Promise<number>;
-  leasePending(due: string, pollers: string, limit: string, ownerPrefix: string): Promise<string[]>;
-};
+const CLAIM = new RedisScript<string[]>(CLAIM_SCRIPT, 3);
+const DROP = new RedisScript<number>(DROP_SCRIPT, 2);
+const HANDOFF = new RedisScript<number>(HANDOFF_SCRIPT, 3);
+const PENDING = new RedisScript<string[]>(PENDING_SCRIPT, 2);
 
 /**
  * Who polls which sign-in. A new sign-in waits in the due set; a poller claims it shortly before its
@@ -114,20 +113,10 @@ type RedisWithScripts = RedisClient & {
  * shard's slot lives.
  */
 export class LeaseRepository {
-  private readonly redis: RedisWithScripts;
-
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly shards: Shards,
-  ) {
-    this.redis = redis as RedisWithScripts;
-    if (!('leaseClaim' in redis)) {
-      redis.defineCommand('leaseClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
-      redis.defineCommand('leaseDrop', { numberOfKeys: 2, lua: DROP_SCRIPT });
-      redis.defineCommand('leaseHandoff', { numberOfKeys: 3, lua: HANDOFF_SCRIPT });
-      redis.defineCommand('leasePending', { numberOfKeys: 2, lua: PENDING_SCRIPT });
-    }
-  }
+  ) {}
 
   /** A new sign-in, to be claimed by some poller before `dueAt`. */
   async enqueue(id: string, dueAt: number): Promise<void> {
@@ -136,16 +125,10 @@ export class LeaseRepository {
 
   /** Claims due and abandoned sign-ins of one shard. */
   async claim(shard: number, me: string, now: number, horizon: number, leaseMs: number, limit: number): Promise<Claimed[]> {
-    const flat = await this.redis.leaseClaim(
-      this.dueKey(shard),
-      this.pollersKey(shard),
-      this.ownerKey(shard, me),
-      String(now),
-      String(horizon),
-      String(leaseMs),
-      String(limit),
-      me,
-      this.ownerPrefix(shard),
+    const flat = await CLAIM.run(
+      this.redis,
+      [this.dueKey(shard), this.pollersKey(shard), this.ownerKey(shard, me)],
+      [String(now), String(horizon), String(leaseMs), String(limit), me, this.ownerPrefix(shard)],
     );
     const claimed: Claimed[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
@@ -203,18 +186,16 @@ export class LeaseRepository {
 
   async drop(id: string): Promise<void> {
     const shard = this.shards.of(id);
-    await this.redis.leaseDrop(this.dueKey(shard), this.pollersKey(shard), id, this.ownerPrefix(shard));
+    await DROP.run(this.redis, [this.dueKey(shard), this.pollersKey(shard)], [id, this.ownerPrefix(shard)]);
   }
 
   async handoff(me: string, sessions: Array<{ id: string; dueAt: number }>): Promise<void> {
     await Promise.all(
       [...this.shards.group(sessions, (s) => s.id)].map(([shard, group]) =>
-        this.redis.leaseHandoff(
-          this.dueKey(shard),
-          this.pollersKey(shard),
-          this.ownerKey(shard, me),
-          me,
-          ...group.flatMap((s) => [String(Math.ceil(s.dueAt)), s.id]),
+        HANDOFF.run(
+          this.redis,
+          [this.dueKey(shard), this.pollersKey(shard), this.ownerKey(shard, me)],
+          [me, ...group.flatMap((s) => [String(Math.ceil(s.dueAt)), s.id])],
         ),
       ),
     );
@@ -225,11 +206,10 @@ export class LeaseRepository {
     const ids = new Set<string>();
     for (const shard of this.shards.all) {
       if (ids.size >= limit) break;
-      const listed = await this.redis.leasePending(
-        this.dueKey(shard),
-        this.pollersKey(shard),
-        String(limit - ids.size),
-        this.ownerPrefix(shard),
+      const listed = await PENDING.run(
+        this.redis,
+        [this.dueKey(shard), this.pollersKey(shard)],
+        [String(limit - ids.size), this.ownerPrefix(shard)],
       );
       for (const id of listed) ids.add(id);
     }

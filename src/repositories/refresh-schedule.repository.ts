@@ -1,5 +1,6 @@
 import { Shards } from '../domain/shards';
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 
 /** A refresh a worker just took: its session, and when it is due. */
 export interface ClaimedRefresh {
@@ -22,9 +23,7 @@ redis.call('ZADD', KEYS[1], unpack(leases))
 return due
 `;
 
-type RedisWithScripts = RedisClient & {
-  refreshClaim(due: string, ...args: string[]): Promise<string[]>;
-};
+const CLAIM = new RedisScript<string[]>(CLAIM_SCRIPT, 1);
 
 /**
  * When each signed-in session's tokens are next refreshed: one sorted set per shard (member: the
@@ -34,15 +33,10 @@ type RedisWithScripts = RedisClient & {
  * ≈ 25 per refresh (bench/README.md, "December, eighth").
  */
 export class RefreshScheduleRepository {
-  private readonly redis: RedisWithScripts;
-
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly shards: Shards,
-  ) {
-    this.redis = redis as RedisWithScripts;
-    if (!('refreshClaim' in redis)) redis.defineCommand('refreshClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
-  }
+  ) {}
 
   /** Due at `at` (replacing any earlier time). */
   async schedule(id: string, at: number): Promise<void> {
@@ -73,11 +67,10 @@ export class RefreshScheduleRepository {
   /** Claims refreshes of one shard due before `horizon`; none is claimed again before `leaseUntil`. */
   async claim(shard: number, horizon: number, leaseUntil: number, limit: number): Promise<ClaimedRefresh[]> {
     if (limit <= 0) return [];
-    const flat = await this.redis.refreshClaim(
-      this.dueKey(shard),
-      String(Math.floor(horizon)),
-      String(Math.ceil(leaseUntil)),
-      String(limit),
+    const flat = await CLAIM.run(
+      this.redis,
+      [this.dueKey(shard)],
+      [String(Math.floor(horizon)), String(Math.ceil(leaseUntil)), String(limit)],
     );
     const claimed: ClaimedRefresh[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) claimed.push({ id: flat[i], at: Number(flat[i + 1]) });

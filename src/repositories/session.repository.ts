@@ -1,4 +1,5 @@
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 import { PollState } from '../device-flow/poll-rules';
 import { SessionRecord, WEBEX } from '../domain/session';
 import { Shards } from '../domain/shards';
@@ -61,9 +62,7 @@ if ARGV[6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[6], ARGV[5]) end
 return 1
 `;
 
-type RedisWithScripts = RedisClient & {
-  sessionUpdate(key: string, index: string, refreshes: string, ...args: string[]): Promise<number>;
-};
+const UPDATE = new RedisScript<number>(UPDATE_SCRIPT, 3);
 
 /**
  * Redis storage of sessions, plus an index (score: when the key expires) of the sessions that are
@@ -72,19 +71,12 @@ type RedisWithScripts = RedisClient & {
  * memory as a sixth of the sign-in itself. Each shard has its own index, beside its sessions.
  */
 export class SessionRepository {
-  private readonly redis: RedisWithScripts;
-
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly shards: Shards,
     /** With Sentinel: `WAIT` for replicas after the writes that must survive a failover. */
     private readonly replication: ReplicationRepository | null = null,
-  ) {
-    this.redis = redis as RedisWithScripts;
-    if (!('sessionUpdate' in redis)) {
-      redis.defineCommand('sessionUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT });
-    }
-  }
+  ) {}
 
   async create(value: StoredValue, ttlMs: number): Promise<void> {
     await this.redis.set(this.key(value.record.id), `1|${encodeSession(value)}`, 'PX', Math.ceil(ttlMs));
@@ -115,16 +107,17 @@ export class SessionRepository {
     if (!this.shards.owns(id)) return 'missing';
     const ticket = durable ? this.replication?.ticket() : undefined;
     const shard = this.shards.of(id);
-    const result = await this.redis.sessionUpdate(
-      this.key(id),
-      this.indexKey(shard),
-      refreshDueKey(this.shards, shard),
-      String(rev),
-      encodeSession(value),
-      String(Math.max(1, Math.ceil(ttlMs))),
-      indexUntil === null ? '' : String(Math.ceil(indexUntil)),
-      id,
-      refreshAt === null ? '' : String(Math.ceil(refreshAt)),
+    const result = await UPDATE.run(
+      this.redis,
+      [this.key(id), this.indexKey(shard), refreshDueKey(this.shards, shard)],
+      [
+        String(rev),
+        encodeSession(value),
+        String(Math.max(1, Math.ceil(ttlMs))),
+        indexUntil === null ? '' : String(Math.ceil(indexUntil)),
+        id,
+        refreshAt === null ? '' : String(Math.ceil(refreshAt)),
+      ],
     );
     if (result === 1 && ticket !== undefined) await this.replication?.confirm(ticket);
     return result === 1 ? 'ok' : result === 0 ? 'conflict' : 'missing';

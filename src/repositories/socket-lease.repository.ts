@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 
 /**
  * Open Socket.IO connections per client address, counted across every API process: one sorted set
@@ -18,33 +19,26 @@ return 1
 export const LEASE_MS = 60_000;
 const RENEW_EVERY_MS = LEASE_MS / 3;
 
-type RedisWithLease = RedisClient & { socketLeaseAcquire(key: string, ...args: string[]): Promise<number> };
+const ACQUIRE = new RedisScript<number>(ACQUIRE_SCRIPT, 1);
 
 export class SocketLeaseRepository {
-  private readonly redis: RedisWithLease;
   private readonly processId = randomBytes(6).toString('base64url');
   /** address → socket ids holding a lease from this process. */
   private readonly held = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
-  ) {
-    this.redis = redis as RedisWithLease;
-    if (!('socketLeaseAcquire' in redis)) redis.defineCommand('socketLeaseAcquire', { numberOfKeys: 1, lua: ACQUIRE_SCRIPT });
-  }
+  ) {}
 
   /** Takes a lease for `socketId`, unless `address` already holds `max`. */
   async acquire(address: string, socketId: string, max: number): Promise<boolean> {
     const now = Date.now();
-    const ok = await this.redis.socketLeaseAcquire(
-      this.key(address),
-      String(now),
-      String(max),
-      String(now + LEASE_MS),
-      this.member(socketId),
-      String(LEASE_MS * 2),
+    const ok = await ACQUIRE.run(
+      this.redis,
+      [this.key(address)],
+      [String(now), String(max), String(now + LEASE_MS), this.member(socketId), String(LEASE_MS * 2)],
     );
     if (ok !== 1) return false;
     let set = this.held.get(address);

@@ -1,4 +1,5 @@
 import type { RedisClient } from './redis-client';
+import { RedisScript } from './redis-script';
 import { PROBLEM_KINDS, ProblemKind } from '../domain/upstream';
 
 /** How many failures the fleet view can list; older ones fall off (bounded, whatever the outage). */
@@ -26,10 +27,8 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-type RedisWithScripts = RedisClient & {
-  upstreamProblem(key: string, ...args: string[]): Promise<number>;
-  upstreamOk(key: string, ...args: string[]): Promise<number>;
-};
+const PROBLEM = new RedisScript<number>(PROBLEM_SCRIPT, 1);
+const OK = new RedisScript<number>(OK_SCRIPT, 1);
 
 /** A problem as last recorded: epoch ms of its first and latest sighting since the provider last answered normally. */
 export interface ProblemMark {
@@ -46,18 +45,10 @@ export interface ProblemMark {
  * provider last answered normally.
  */
 export class UpstreamRepository {
-  private readonly redis: RedisWithScripts;
-
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
-  ) {
-    this.redis = redis as RedisWithScripts;
-    if (!('upstreamProblem' in redis)) {
-      redis.defineCommand('upstreamProblem', { numberOfKeys: 1, lua: PROBLEM_SCRIPT });
-      redis.defineCommand('upstreamOk', { numberOfKeys: 1, lua: OK_SCRIPT });
-    }
-  }
+  ) {}
 
   async addFailure(json: string): Promise<void> {
     const key = this.failuresKey();
@@ -75,11 +66,11 @@ export class UpstreamRepository {
   }
 
   async markProblem(kind: ProblemKind, at: number, message: string): Promise<void> {
-    await this.redis.upstreamProblem(this.statusKey(), kind, String(at), message, String(KEEP_MS));
+    await PROBLEM.run(this.redis, [this.statusKey()], [kind, String(at), message, String(KEEP_MS)]);
   }
 
   async markOk(at: number): Promise<void> {
-    await this.redis.upstreamOk(this.statusKey(), String(at), String(KEEP_MS));
+    await OK.run(this.redis, [this.statusKey()], [String(at), String(KEEP_MS)]);
   }
 
   /** Problems seen since the provider last answered normally. */
