@@ -52,6 +52,9 @@ const REDIS_READY_WAIT_MS = 10_000;
 async function startHttp(config: AppConfig, module: DynamicModule, redis: RedisFactory): Promise<INestApplicationContext> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // No ETags: Express hashes every answer's body for one, and none of these is cached (`/api` is
+  // no-store, the rest probes and metrics). Static files and bull-board's own app keep theirs.
+  app.set('etag', false);
   const requestLog = requestLogger(config);
   if (requestLog) app.use(requestLog);
   applyHttpSecurity(app, config);

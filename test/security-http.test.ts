@@ -89,6 +89,16 @@ describe('HTTP hardening in production', () => {
     for (const res of answers) expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
+  it('sends no ETag with API answers, probes and metrics: none is cached, and Express would hash each body for one', async () => {
+    const answers = await Promise.all([
+      fetch(`${service.url}/api/sessions/AAAAAAAAAAAAAAAAAAAAAA`),
+      fetch(`${service.url}/healthz`),
+      fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([403, 200, 200]);
+    for (const res of answers) expect(res.headers.get('etag')).toBeNull();
+  });
+
   it('requires enrollment by default in production, with a __Host- Secure credential on https', async () => {
     const link = await call<{ url: string }>(service.url, 'POST', '/admin/kiosks/enrollments', {
       body: { kioskId: 'lobby-1' },
