@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Shards } from '../src/domain/shards';
 import { ControlRepository } from '../src/repositories/control.repository';
 import { KioskRepository } from '../src/repositories/kiosk.repository';
@@ -22,6 +22,9 @@ describe('a Redis script', () => {
   beforeAll(() => {
     client = new Redis(redis.url, { enableAutoPipelining: true });
   });
+
+  // Registered after the private Redis's own hooks, so it runs before that server stops.
+  afterAll(() => client?.disconnect());
 
   it('is sent whole to a Redis that does not know it, and by its SHA1 from then on', async () => {
     const add = new RedisScript<number>(ADD, 1);
