@@ -10,6 +10,7 @@ import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisFactory } from '../repositories/redis.factory';
 import { PauseService } from '../services/pause.service';
 import { HeldSignIn, PollService } from '../services/poll.service';
+import { sameHiddenClass } from '../testing/hidden-class';
 import { SessionStore } from '../services/session.store';
 import { PollScheduler } from './poll.scheduler';
 
@@ -106,6 +107,8 @@ class ScriptedLeases {
 /** Polls that answer as scripted per sign-in (the last answer repeats), recording when each started. */
 class ScriptedPolls {
   readonly steps: Array<{ id: string; at: number }> = [];
+  /** Each step's held sign-in, as the scheduler passed it. */
+  readonly held: HeldSignIn[] = [];
   private readonly scripts = new Map<string, Array<(now: number) => StepOutcome>>();
 
   script(id: string, ...answers: Array<(now: number) => StepOutcome>): void {
@@ -121,6 +124,7 @@ class ScriptedPolls {
   step(h: HeldSignIn): Promise<StepOutcome> {
     const now = Date.now();
     this.steps.push({ id: h.id, at: now - T0 });
+    this.held.push(h);
     const answers = this.scripts.get(h.id) ?? [];
     const next = answers.length > 1 ? answers.shift()! : answers[0];
     return Promise.resolve(next ? next(now) : { kind: 'done' });
@@ -206,6 +210,19 @@ describe('PollScheduler on a fake clock', () => {
     // Done: its lease is released and its queue job removed, and nothing polls it again.
     expect(leases.released).toEqual(['s1']);
     expect(cancelled).toEqual(['s1']);
+  });
+
+  it('keeps every held sign-in in an object of one hidden class (each poll reads it)', async () => {
+    // V8 shares a class among the first few objects of a kind whatever the code; a few dozen show it.
+    const ids = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    for (const id of ids) {
+      leases.due.set(id, T0 + 2_000);
+      polls.script(id, done);
+    }
+    await start().onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(polls.held).toHaveLength(ids.length);
+    for (const other of polls.held.slice(1)) expect(sameHiddenClass(polls.held[0], other)).toBe(true);
   });
 
   it('lets go of sign-ins that end together, and removes their jobs, in one call each', async () => {

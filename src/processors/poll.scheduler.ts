@@ -203,7 +203,21 @@ export class PollScheduler implements OnApplicationBootstrap, OnApplicationShutd
     const nextAt = base.stage === 'profile' ? this.clock.now() : base.poll.nextPollAt;
     const leaseUntil = claim.takenOver ? this.clock.now() + this.config.poller.leaseMs : c.at + this.config.poller.leaseMs;
     const shard = this.shards.of(c.id);
-    const h: Held = { ...base, leaseUntil, running: false, nextAt, shard };
+    // Every field written out, for one hidden class for all (see `ProviderHttp.send`); the type
+    // makes sure none of HeldSignIn's is left behind.
+    const h: Held = {
+      id: base.id,
+      poll: base.poll,
+      stage: base.stage,
+      deviceCode: base.deviceCode,
+      stored: base.stored,
+      attempt: base.attempt,
+      unsaved: base.unsaved,
+      leaseUntil,
+      running: false,
+      nextAt,
+      shard,
+    };
     if (!this.held.has(h.id)) this.setHeld(shard, (this.heldByShard.get(shard) ?? 0) + 1);
     this.held.set(h.id, h);
     if (claim.takenOver) {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyTransportError } from '../device-flow/classify-token-answer';
+import { sameHiddenClass } from '../testing/hidden-class';
 import { ProviderEndpoint, ProviderHttp } from './provider-http';
 
 /** A loopback HTTP server whose answer each test sets; it remembers what it received. */
@@ -53,6 +55,29 @@ describe('ProviderHttp', () => {
     });
     expect(new URLSearchParams(req.body).get('device_code')).toBe('a b&c');
     expect(seen).toEqual([['token', 400]]);
+  });
+
+  it('hands undici the options of every request in one hidden class, a form POST or a GET', async () => {
+    handler = (_req, _body, res) => res.end('{}');
+    const http = new ProviderHttp({ timeoutMs: 2000 });
+    // What undici is given: its reads of the options go megamorphic if each request's has a class of its own.
+    const agent = (http as unknown as { agent: Agent }).agent;
+    const request = agent.request.bind(agent) as (options: object) => Promise<unknown>;
+    const given: object[] = [];
+    (agent as unknown as { request: (options: object) => Promise<unknown> }).request = (options) => {
+      given.push(options);
+      return request(options);
+    };
+    const form = { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'abc' };
+    // V8 shares a class among the first few objects of a kind whatever the code; a few dozen show it.
+    for (let i = 0; i < 40; i++) {
+      if (i % 4 === 3)
+        await http.send({ endpoint: 'people', method: 'GET', url: `${base}/people/me`, headers: { authorization: 'Bearer x' } });
+      else await http.send({ endpoint: 'token', method: 'POST', url: `${base}/token`, form });
+    }
+    await http.close();
+    expect(given).toHaveLength(40);
+    for (const other of given.slice(1)) expect(sameHiddenClass(given[0], other)).toBe(true);
   });
 
   it('gives null for a body that is not JSON (a proxy error page)', async () => {

@@ -36,6 +36,15 @@ export interface HeldSignIn {
 const DONE: StepOutcome = { kind: 'done' };
 
 /**
+ * A held sign-in as one literal, so that every one V8 makes has the same hidden class: the step
+ * reads these fields on each poll. (`{ ...base, more }` would give each its own, see
+ * `ProviderHttp.send`.)
+ */
+function heldSignIn(stored: StoredSession, poll: PollState, stage: HeldSignIn['stage'], deviceCode: string): HeldSignIn {
+  return { id: stored.record.id, poll, stage, deviceCode, stored, attempt: 0, unsaved: null };
+}
+
+/**
  * One step of a held sign-in: at most one request to the token endpoint, then the device-flow
  * rules (`poll-rules.ts`) say what comes next; after the token, the profile. Runs in workers.
  */
@@ -63,18 +72,12 @@ export class PollService {
   hold(stored: StoredSession, claim: { at: number; takenOver: boolean }): HeldSignIn | null {
     const record = stored.record;
     if (record.status !== 'pending') return null;
-    const base = { id: record.id, stored, attempt: 0, unsaved: null };
-    if (record.stage === 'profile') return { ...base, poll: record.poll, stage: 'profile', deviceCode: '' };
+    if (record.stage === 'profile') return heldSignIn(stored, record.poll, 'profile', '');
     if (!stored.sealedDeviceCode) return null;
     const poll = claim.takenOver
       ? startPoll(record.poll, Math.max(claim.at, record.poll.lastPollAt))
       : { ...record.poll, nextPollAt: Math.max(record.poll.nextPollAt, claim.at) };
-    return {
-      ...base,
-      poll,
-      stage: 'polling',
-      deviceCode: this.crypto.decrypt(stored.sealedDeviceCode, `device:${record.id}`),
-    };
+    return heldSignIn(stored, poll, 'polling', this.crypto.decrypt(stored.sealedDeviceCode, `device:${record.id}`));
   }
 
   /** The next step of `held`: a poll (or, once the token is in, a profile read). */
