@@ -10,8 +10,8 @@ import { MetricsRepository } from '../repositories/metrics.repository';
 import { RedisFactory } from '../repositories/redis.factory';
 import { PauseService } from '../services/pause.service';
 import { HeldSignIn, PollService } from '../services/poll.service';
-import { sameHiddenClass } from '../testing/hidden-class';
 import { SessionStore } from '../services/session.store';
+import { sameHiddenClass } from '../testing/hidden-class';
 import { PollScheduler } from './poll.scheduler';
 
 /**
